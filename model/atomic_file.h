@@ -1,0 +1,16 @@
+// Crash- and disk-full-safe file writes: a temporary file beside the target, fsync, rename.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace hat {
+
+// Replaces `path` with `size` bytes only once they are safely on disk; on any failure the old
+// file is untouched, the temporary is removed and hat::Error says what failed.
+void write_file_atomically(const std::string& path, const void* data, size_t size);
+
+// Reads a whole file; hat::Error when it is missing or unreadable.
+std::string read_file(const std::string& path);
+
+}  // namespace hat

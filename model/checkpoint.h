@@ -1,0 +1,42 @@
+// The project's checkpoint: one self-describing file (configuration, preprocessing, weights and
+// provenance) that every tool and the plugin load with no other flags.
+//
+// On disk it is a torch.save-compatible zip holding a plain dict, so Python reads it too:
+//   ckpt = torch.load("model.hat", weights_only=True)
+//   ckpt["format"] == "hat-reid-checkpoint"; json.loads(ckpt["config"]); ckpt["state_dict"]
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "model/config.h"
+#include "model/preprocess.h"
+#include "model/state_dict.h"
+
+namespace hat {
+
+constexpr const char* kCheckpointFormat = "hat-reid-checkpoint";
+constexpr int kCheckpointVersion = 1;
+
+struct Checkpoint {
+  HatConfig config;
+  PreprocessConfig preprocess;
+  // Where the weights come from: source, dataset, epoch, metrics, creation time, tool version.
+  nlohmann::json provenance = nlohmann::json::object();
+  StateDict state;
+};
+
+// Serialises atomically (temporary file + rename): a crash or a full disk keeps the old file.
+void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
+
+// True when the dict is a project checkpoint (has the format marker).
+bool is_checkpoint_dict(const c10::impl::GenericDict& dict);
+
+// Decodes a project checkpoint dict; hat::Error names the file and the missing or bad entry.
+Checkpoint checkpoint_from_dict(const c10::impl::GenericDict& dict, const std::string& path);
+
+// The current UTC time as ISO 8601, for provenance.
+std::string utc_timestamp();
+
+}  // namespace hat

@@ -1,0 +1,65 @@
+// THE preprocessing of the project: crop -> RGB -> bilinear resize to the model input -> /255 ->
+// ImageNet mean/std. The trainer, the evaluator, hat-model and the GStreamer plugin all call
+// these functions, so the same crop gives the same embedding everywhere.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+#include <nlohmann/json_fwd.hpp>
+#include <opencv2/core.hpp>
+
+#include "model/config.h"
+
+namespace hat {
+
+struct PreprocessConfig {
+  int height = 256;
+  int width = 128;
+  std::array<float, 3> mean = {0.485f, 0.456f, 0.406f};  // RGB, on [0, 1] values
+  std::array<float, 3> std = {0.229f, 0.224f, 0.225f};
+
+  static PreprocessConfig for_model(const HatConfig& config);
+  bool operator==(const PreprocessConfig& other) const;
+};
+
+nlohmann::json to_json(const PreprocessConfig& config);
+PreprocessConfig preprocess_from_json(const nlohmann::json& json);
+
+// Raw video frame layouts the project accepts (GStreamer names in brackets).
+enum class PixelFormat { kRGB, kBGR, kRGBx, kBGRx, kI420, kNV12, kGray8 };
+
+// A frame in memory, not owned. Planes and strides as GstVideoFrame reports them; packed formats
+// use plane 0 only.
+struct FrameView {
+  PixelFormat format = PixelFormat::kBGR;
+  int width = 0;
+  int height = 0;
+  std::array<const uint8_t*, 3> planes = {nullptr, nullptr, nullptr};
+  std::array<int, 3> strides = {0, 0, 0};
+
+  static FrameView from_bgr(const cv::Mat& bgr);  // an OpenCV image (imread's BGR layout)
+};
+
+// The box clipped to the frame; empty when nothing of it lies inside.
+cv::Rect clip_box(const cv::Rect& box, int width, int height);
+
+// Step 1-2: the box of the frame as a packed 8-bit RGB image. Chroma-subsampled formats are cut
+// on even coordinates so that chroma stays aligned. hat::Error for an empty (or off-frame) box.
+cv::Mat crop_to_rgb(const FrameView& frame, const cv::Rect& box);
+
+// Step 3-5: an RGB crop of any size as the model's [3, H, W] float input.
+torch::Tensor rgb_to_input(const cv::Mat& rgb, const PreprocessConfig& config);
+
+// The whole chain for many boxes of one frame: [N, 3, H, W].
+torch::Tensor preprocess_boxes(const FrameView& frame, const std::vector<cv::Rect>& boxes,
+                               const PreprocessConfig& config);
+
+// Reads an image file as RGB; hat::Error names a missing, unreadable or empty image.
+cv::Mat read_rgb_image(const std::string& path);
+
+}  // namespace hat

@@ -1,0 +1,260 @@
+// hat-model: inspect, convert, run and benchmark HAT models.
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include <c10/util/Exception.h>
+#include <nlohmann/json.hpp>
+
+#include "model/atomic_file.h"
+#include "model/benchmark.h"
+#include "model/cli_args.h"
+#include "model/embedding_engine.h"
+#include "model/error.h"
+#include "model/flops.h"
+#include "model/model_loader.h"
+#include "model/npy.h"
+#include "model/version.h"
+
+namespace {
+
+using hat::ArgParser;
+
+constexpr const char* kTop = R"(usage: hat-model COMMAND [ARGS]
+
+Inspect, convert, run and benchmark HAT person re-identification models.
+
+commands:
+  info      describe a model file or a preset (configuration, size, compute, provenance)
+  convert   turn a reference or torchvision state dict into a hat-reid checkpoint
+  embed     embed images and write an N x D float32 .npy
+  bench     measure embedding throughput against this machine's GEMM rate
+
+Model files may be hat-reid checkpoints, HAT reference state dicts or torchvision ResNet state
+dicts; the kind is detected from the contents. 'hat-model COMMAND --help' describes a command.
+)";
+
+int64_t parameter_count(const hat::HatModel& model) {
+  int64_t n = 0;
+  for (const auto& p : model->parameters()) n += p.numel();
+  return n;
+}
+
+nlohmann::json describe(const hat::HatModel& model) {
+  const auto& c = model->config();
+  const auto flops = hat::count_flops(c);
+  return {{"config", hat::to_json(c)},
+          {"embedding_dim", c.embedding_dim()},
+          {"parameters", parameter_count(model)},
+          {"gflop_per_crop",
+           {{"total", flops.total() / 1e9},
+            {"backbone", flops.backbone / 1e9},
+            {"refine", flops.refine / 1e9},
+            {"tfc", flops.tfc / 1e9},
+            {"attention", flops.attention / 1e9},
+            {"classifiers", flops.heads / 1e9}}}};
+}
+
+int cmd_info(const std::vector<std::string>& args) {
+  ArgParser p("hat-model info", "Describe a model file, or a preset with --preset.");
+  p.option("preset", "NAME", "describe this preset instead of a file (hat-r50, hat-r18, tiny)")
+      .flag("json", "print JSON instead of text");
+  if (!p.parse(args)) return 0;
+  nlohmann::json info;
+  if (p.has("preset")) {
+    if (!p.rest().empty()) throw hat::UsageError("give a FILE or --preset, not both");
+    info = describe(hat::HatModel(hat::preset(p.get("preset"))));
+    info["kind"] = "preset";
+  } else {
+    if (p.rest().size() != 1) throw hat::UsageError("info takes one FILE (or --preset NAME)");
+    const auto loaded = hat::load_model(p.rest()[0]);
+    info = describe(loaded.model);
+    info["file"] = p.rest()[0];
+    info["kind"] = hat::to_string(loaded.kind);
+    info["preprocess"] = hat::to_json(loaded.preprocess);
+    info["provenance"] = loaded.provenance;
+  }
+  if (p.flag_set("json")) {
+    std::cout << info.dump(2) << "\n";
+    return 0;
+  }
+  const auto& c = info["config"];
+  std::cout << "kind:           " << info["kind"].get<std::string>() << "\n"
+            << "preset:         " << c["preset"].get<std::string>() << "\n"
+            << "backbone:       " << c["backbone"].get<std::string>() << " (last stride "
+            << c["last_stride"] << ")\n"
+            << "input:          " << c["input_size"][0] << "x" << c["input_size"][1] << " (HxW)\n"
+            << "TFC dims:       " << c["tfc_dim"].dump() << ", depths " << c["tfc_depth"].dump()
+            << "\n"
+            << "classes:        " << c["num_classes"] << "\n"
+            << "embedding:      " << info["embedding_dim"] << "-d " << c["embedding"].dump() << "\n"
+            << "parameters:     " << info["parameters"] << "\n"
+            << "GFLOP / crop:   " << std::fixed << std::setprecision(2)
+            << info["gflop_per_crop"]["total"].get<double>() << "\n";
+  if (info.contains("provenance"))
+    std::cout << "provenance:     " << info["provenance"].dump() << "\n";
+  return 0;
+}
+
+int cmd_convert(const std::vector<std::string>& args) {
+  ArgParser p(
+      "hat-model convert",
+      "Convert a HAT reference state dict, a torchvision ResNet state dict or a checkpoint into a\n"
+      "hat-reid checkpoint (written atomically). A torchvision backbone gets freshly initialised\n"
+      "HAT parts: the starting point for training.");
+  p.option("preset", "NAME", "preset for a torchvision backbone (default: by its depth)")
+      .positional("IN", "input model file")
+      .positional("OUT", "output checkpoint");
+  if (!p.parse(args)) return 0;
+  hat::LoadOptions options;
+  if (p.has("preset")) options.preset = p.get("preset");
+  const auto loaded = hat::load_model(p.get("IN"), options);
+  auto ckpt = loaded.to_checkpoint();
+  ckpt.provenance["converted_by"] = std::string("hat-model ") + hat::kVersion;
+  hat::save_checkpoint(p.get("OUT"), ckpt);
+  std::cout << "wrote " << p.get("OUT") << " (" << hat::to_string(loaded.kind)
+            << " -> checkpoint, preset " << ckpt.config.preset << ", "
+            << ckpt.config.embedding_dim() << "-d embedding)\n";
+  return 0;
+}
+
+void print_similarity(const torch::Tensor& embeddings, const std::vector<std::string>& names) {
+  const auto n = torch::nn::functional::normalize(
+      embeddings, torch::nn::functional::NormalizeFuncOptions().dim(1));
+  const auto sim = torch::mm(n, n.t());
+  std::cout << "cosine similarity:\n" << std::setw(8) << "";
+  for (size_t j = 0; j < names.size(); ++j) std::cout << std::setw(8) << ("#" + std::to_string(j));
+  std::cout << "\n";
+  for (size_t i = 0; i < names.size(); ++i) {
+    std::cout << std::setw(8) << ("#" + std::to_string(i));
+    for (size_t j = 0; j < names.size(); ++j)
+      std::cout << std::setw(8) << std::fixed << std::setprecision(3)
+                << sim[static_cast<int64_t>(i)][static_cast<int64_t>(j)].item<float>();
+    std::cout << "   " << names[i] << "\n";
+  }
+}
+
+int cmd_embed(const std::vector<std::string>& args) {
+  ArgParser p(
+      "hat-model embed",
+      "Embed images (any size; resized by the shared preprocessing) and write an N x D float32\n"
+      ".npy whose rows follow the argument order.");
+  p.option("model", "FILE", "checkpoint or reference state dict")
+      .option("output", "OUT.npy", "where to write the embeddings")
+      .option("batch", "N", "crops per forward pass", "32")
+      .option("device", "D", "cpu, cuda or cuda:N", "cpu")
+      .option("threads", "T", "intra-op CPU threads (0: LibTorch default)", "0")
+      .flag("similarity", "also print the cosine similarity table")
+      .positional("IMAGE", "image files", /*many=*/true);
+  if (!p.parse(args)) return 0;
+  hat::EngineOptions eo;
+  eo.device = p.get("device");
+  eo.batch_size = p.get_int("batch", 1, 65536);
+  eo.threads = p.get_int("threads", 0, 1024);
+  const std::string output = p.get("output");
+  std::vector<cv::Mat> images;
+  for (const auto& path : p.rest()) images.push_back(hat::read_rgb_image(path));
+  hat::EmbeddingEngine engine(hat::load_model(p.get("model")), eo);
+  const auto embeddings = engine.embed_images(images);
+  hat::write_npy(output, embeddings);
+  std::cout << "wrote " << output << " (" << embeddings.size(0) << " x " << embeddings.size(1)
+            << " float32)\n";
+  if (p.flag_set("similarity")) print_similarity(embeddings, p.rest());
+  return 0;
+}
+
+int cmd_bench(const std::vector<std::string>& args) {
+  ArgParser p(
+      "hat-model bench",
+      "Embedding throughput (warm-up excluded): crops/s, latency per batch, peak memory, and the\n"
+      "achieved FLOP rate as a fraction of this machine's fp32 GEMM rate measured in the same "
+      "run.");
+  p.option("model", "FILE", "model file to benchmark")
+      .option("preset", "NAME", "benchmark a preset with random weights instead")
+      .option("batch", "N", "crops per batch", "8")
+      .option("device", "D", "cpu, cuda or cuda:N", "cpu")
+      .option("threads", "T", "intra-op CPU threads (0: LibTorch default)", "0")
+      .option("warmup", "N", "untimed batches", "2")
+      .option("iterations", "N", "minimum timed batches", "5")
+      .option("seconds", "S", "minimum timed seconds", "10")
+      .option("json", "OUT", "also write the result as JSON");
+  if (!p.parse(args)) return 0;
+  if (p.has("model") == p.has("preset"))
+    throw hat::UsageError("give exactly one of --model and --preset");
+  hat::LoadedModel loaded;
+  if (p.has("model")) {
+    loaded = hat::load_model(p.get("model"));
+  } else {
+    loaded.model = hat::HatModel(hat::preset(p.get("preset")));
+    loaded.preprocess = hat::PreprocessConfig::for_model(loaded.model->config());
+  }
+  const std::string name = loaded.model->config().preset;
+  hat::EngineOptions eo;
+  eo.device = p.get("device");
+  eo.threads = p.get_int("threads", 0, 1024);
+  eo.batch_size = p.get_int("batch", 1, 65536);
+  hat::EmbeddingEngine engine(std::move(loaded), eo);
+  const auto r =
+      hat::benchmark_engine(engine, eo.batch_size, p.get_int("warmup", 0, 1000),
+                            p.get_int("iterations", 1, 1000000), p.get_int("seconds", 0, 3600));
+  std::cout << std::fixed << std::setprecision(2) << "model " << name << ", device " << eo.device
+            << ", batch " << r.batch << ", threads " << torch::get_num_threads() << ", "
+            << r.iterations << " timed batches\n"
+            << "  crops/s:          " << r.crops_per_second << "\n"
+            << "  latency / batch:  mean " << r.latency_ms_mean << " ms, p50 " << r.latency_ms_p50
+            << " ms, p90 " << r.latency_ms_p90 << " ms\n"
+            << "  compute:          " << r.gflop_per_crop << " GFLOP/crop -> " << r.achieved_gflops
+            << " GFLOP/s\n"
+            << "  fp32 GEMM rate:   " << r.gemm_gflops << " GFLOP/s (2048^3, same run)\n"
+            << "  fraction of GEMM: " << std::setprecision(1) << 100.0 * r.gemm_fraction << " %\n"
+            << "  peak memory:      " << std::setprecision(0) << r.peak_memory_mib
+            << " MiB (process RSS)\n";
+  if (p.has("json")) {
+    auto j = hat::to_json(r);
+    j["model"] = name;
+    j["device"] = eo.device;
+    j["threads"] = torch::get_num_threads();
+    const std::string text = j.dump(2) + "\n";
+    hat::write_file_atomically(p.get("json"), text.data(), text.size());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << kTop;
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << "hat-model " << hat::kVersion << "\n";
+    return 0;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  try {
+    if (command == "info") return cmd_info(args);
+    if (command == "convert") return cmd_convert(args);
+    if (command == "embed") return cmd_embed(args);
+    if (command == "bench") return cmd_bench(args);
+    std::cerr << "hat-model: unknown command '" << command << "' (see hat-model --help)\n";
+    return 2;
+  } catch (const hat::UsageError& e) {
+    std::cerr << "hat-model " << command << ": " << e.what() << " (see hat-model " << command
+              << " --help)\n";
+    return 2;
+  } catch (const hat::Error& e) {
+    std::cerr << "hat-model " << command << ": error: " << e.what() << "\n";
+    return 1;
+  } catch (const c10::Error& e) {
+    std::string what = e.what_without_backtrace();
+    std::cerr << "hat-model " << command << ": error: " << what.substr(0, what.find('\n')) << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "hat-model " << command << ": error: " << e.what() << "\n";
+    return 1;
+  }
+}
