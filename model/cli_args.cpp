@@ -25,6 +25,13 @@ ArgParser& ArgParser::positional(const std::string& name, const std::string& hel
   return *this;
 }
 
+ArgParser& ArgParser::optional_positional(const std::string& name, const std::string& help) {
+  positionals_.push_back({name, "[" + name + "]", help, "", false});
+  many_ = true;
+  optional_ = true;
+  return *this;
+}
+
 bool ArgParser::parse(const std::vector<std::string>& args) {
   std::vector<std::string> pos;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -58,12 +65,10 @@ bool ArgParser::parse(const std::vector<std::string>& args) {
       pos.push_back(a);
     }
   }
-  size_t fixed = many_ ? positionals_.size() - 1 : positionals_.size();
-  if (pos.size() < positionals_.size() || (!many_ && pos.size() > fixed)) {
-    if (pos.size() < positionals_.size())
-      throw UsageError("missing " + positionals_[pos.size()].name);
-    throw UsageError("unexpected argument '" + pos[fixed] + "'");
-  }
+  const size_t fixed = many_ ? positionals_.size() - 1 : positionals_.size();
+  const size_t required = optional_ ? fixed : positionals_.size();
+  if (pos.size() < required) throw UsageError("missing " + positionals_[pos.size()].name);
+  if (!many_ && pos.size() > fixed) throw UsageError("unexpected argument '" + pos[fixed] + "'");
   for (size_t i = 0; i < fixed; ++i) values_[positionals_[i].name] = pos[i];
   rest_.assign(pos.begin() + static_cast<long>(fixed), pos.end());
   for (const auto& o : options_)
@@ -101,7 +106,7 @@ std::string ArgParser::usage() const {
   s << "usage: " << program_;
   for (const auto& o : options_) s << " [--" << o.name << (o.is_flag ? "" : " " + o.metavar) << "]";
   for (size_t i = 0; i < positionals_.size(); ++i)
-    s << " " << positionals_[i].name << (many_ && i + 1 == positionals_.size() ? "..." : "");
+    s << " " << positionals_[i].metavar << (many_ && i + 1 == positionals_.size() ? "..." : "");
   return s.str();
 }
 

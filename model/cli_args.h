@@ -24,6 +24,8 @@ class ArgParser {
   ArgParser& flag(const std::string& name, const std::string& help);
   // `many`: takes all remaining positional arguments (at least one).
   ArgParser& positional(const std::string& name, const std::string& help, bool many = false);
+  // Optional trailing arguments (zero or more), returned by rest().
+  ArgParser& optional_positional(const std::string& name, const std::string& help);
 
   // Returns false when --help was given (the help is then printed to stdout).
   bool parse(const std::vector<std::string>& args);
@@ -46,6 +48,7 @@ class ArgParser {
   std::vector<Spec> options_;
   std::vector<Spec> positionals_;
   bool many_ = false;
+  bool optional_ = false;
   std::map<std::string, std::string> values_;
   std::vector<std::string> rest_;
 };

@@ -1,6 +1,7 @@
 #include "model/preprocess.h"
 
 #include <nlohmann/json.hpp>
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -158,6 +159,12 @@ torch::Tensor preprocess_boxes(const FrameView& frame, const std::vector<cv::Rec
 }
 
 cv::Mat read_rgb_image(const std::string& path) {
+  // OpenCV would also print its own warning for an unreadable file; ours is the one line.
+  static const bool quiet = [] {
+    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
+    return true;
+  }();
+  (void)quiet;
   cv::Mat bgr;
   try {
     bgr = cv::imread(path, cv::IMREAD_COLOR);

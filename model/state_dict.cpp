@@ -46,6 +46,10 @@ c10::impl::GenericDict parse_torch_save_dict(const std::string& bytes, const std
   } catch (const c10::Error& e) {
     std::string what = e.what_without_backtrace();
     what = what.substr(0, what.find('\n'));
+    // The unpickler knows plain containers and tensors only: an OrderedDict trips its dict
+    // handling and a pickled class is "unknown". Anything else is damage to the file.
+    if (what.find("found unknown type") != std::string::npos || what.find("Expected GenericDict") != std::string::npos)
+      throw Error(path + ": not a plain dict (an OrderedDict, a pickled model or another object); " + kConvertHint);
     throw Error(path + ": corrupt or truncated torch.save file (" + what + ")");
   }
   // LibTorch's unpickler turns classes it does not know (OrderedDict, nn.Module) into None.

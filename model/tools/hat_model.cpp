@@ -59,7 +59,8 @@ nlohmann::json describe(const hat::HatModel& model) {
 int cmd_info(const std::vector<std::string>& args) {
   ArgParser p("hat-model info", "Describe a model file, or a preset with --preset.");
   p.option("preset", "NAME", "describe this preset instead of a file (hat-r50, hat-r18, tiny)")
-      .flag("json", "print JSON instead of text");
+      .flag("json", "print JSON instead of text")
+      .optional_positional("FILE", "model file: checkpoint, reference or torchvision state dict");
   if (!p.parse(args)) return 0;
   nlohmann::json info;
   if (p.has("preset")) {
