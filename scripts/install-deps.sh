@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs everything the project needs on Debian bookworm: compilers and libraries from Debian's
+# archive (as root, or through sudo), LibTorch (the torch wheel from PyPI) and the Python test
+# oracles into the virtual environment .venv inside the repository. Idempotent: a second run
+# only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_packages=(
+  g++ meson ninja-build pkg-config git
+  python3 python3-venv
+  libopencv-dev nlohmann-json3-dev libgtest-dev
+)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  echo "== installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# The venv is rebuilt only when requirements.txt changed since it was made.
+if [ ! -x .venv/bin/python ] || ! cmp -s requirements.txt .venv/requirements.installed; then
+  echo "== creating .venv with LibTorch (torch wheel) and the test oracles"
+  /usr/bin/python3 -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -r requirements.txt
+  cp requirements.txt .venv/requirements.installed
+fi

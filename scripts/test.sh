@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Quick start, command 2: install and build if needed, then run every test. CI runs this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh
+rm -f build/*.xml  # per-suite GoogleTest reports; stale ones must not be counted
+status=0
+meson test -C build --print-errorlogs --num-processes 1 "$@" || status=$?
+.venv/bin/python tests/summarize.py build || status=1
+exit $status
