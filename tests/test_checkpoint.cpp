@@ -74,7 +74,8 @@ TEST(Checkpoint, SaveThenLoadIsBitExact) {
 TEST(Checkpoint, ReadableFromPythonWithWeightsOnly) {
   const std::string path = test::scratch_dir() + "/py.hat";
   save_checkpoint(path, tiny_checkpoint(2));
-  const auto r = test::run(test::python() + " " + test::source_root() + "/tests/oracles/read_checkpoint.py " + path);
+  const auto r = test::run(test::python() + " " + test::source_root() +
+                           "/tests/oracles/read_checkpoint.py " + path);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("tiny"), std::string::npos) << r.output;
 }
@@ -107,7 +108,8 @@ TEST(Checkpoint, FailedWriteKeepsThePreviousFile) {
 }
 
 TEST(Checkpoint, MissingFile) {
-  EXPECT_EQ(load_error("/nonexistent/model.hat"), "/nonexistent/model.hat: cannot open: No such file or directory");
+  EXPECT_EQ(load_error("/nonexistent/model.hat"),
+            "/nonexistent/model.hat: cannot open: No such file or directory");
 }
 
 TEST(Checkpoint, EmptyTruncatedAndCorruptFiles) {
@@ -121,7 +123,8 @@ TEST(Checkpoint, EmptyTruncatedAndCorruptFiles) {
 
   write_bytes(dir + "/truncated.hat", bytes.substr(0, bytes.size() / 2));
   const auto truncated = load_error(dir + "/truncated.hat");
-  EXPECT_EQ(truncated.rfind(dir + "/truncated.hat: corrupt or truncated torch.save file", 0), 0u) << truncated;
+  EXPECT_EQ(truncated.rfind(dir + "/truncated.hat: corrupt or truncated torch.save file", 0), 0u)
+      << truncated;
 
   std::string flipped = bytes;
   for (size_t i = 64; i < flipped.size(); i += 4096) flipped[i] = static_cast<char>(~flipped[i]);
@@ -130,7 +133,8 @@ TEST(Checkpoint, EmptyTruncatedAndCorruptFiles) {
   EXPECT_EQ(corrupt.rfind(dir + "/corrupt.hat: ", 0), 0u) << corrupt;
 
   write_bytes(dir + "/text.hat", "not a model\n");
-  EXPECT_EQ(load_error(dir + "/text.hat"), dir + "/text.hat: not a torch.save file (no zip header)");
+  EXPECT_EQ(load_error(dir + "/text.hat"),
+            dir + "/text.hat: not a torch.save file (no zip header)");
   for (const auto& m : {truncated, corrupt}) EXPECT_EQ(m.find('\n'), std::string::npos) << m;
 }
 

@@ -30,15 +30,18 @@ TEST(Engine, BatchingDoesNotChangeEmbeddings) {
   const auto batched = a.embed_inputs(inputs);
   ASSERT_EQ(batched.sizes(), (std::vector<int64_t>{7, 640}));
   for (int i = 0; i < 7; ++i)
-    EXPECT_TRUE(torch::allclose(batched[i], a.embed_inputs(inputs.narrow(0, i, 1))[0], 1e-4, 1e-5)) << i;
+    EXPECT_TRUE(torch::allclose(batched[i], a.embed_inputs(inputs.narrow(0, i, 1))[0], 1e-4, 1e-5))
+        << i;
   EXPECT_EQ(a.embed_inputs(torch::empty({0, 3, 128, 64})).sizes(), (std::vector<int64_t>{0, 640}));
 }
 
 TEST(Engine, ImagesOfAnySizeGoThroughThePreprocessing) {
   EmbeddingEngine engine(tiny_model(2), {});
-  cv::Mat big(300, 100, CV_8UC3, cv::Scalar(10, 20, 30)), small(50, 20, CV_8UC3, cv::Scalar(10, 20, 30));
+  cv::Mat big(300, 100, CV_8UC3, cv::Scalar(10, 20, 30)),
+      small(50, 20, CV_8UC3, cv::Scalar(10, 20, 30));
   const auto e = engine.embed_images({big, small});
-  EXPECT_TRUE(torch::allclose(e[0], e[1], 1e-4, 1e-4));  // a constant image looks the same at any size
+  EXPECT_TRUE(
+      torch::allclose(e[0], e[1], 1e-4, 1e-4));  // a constant image looks the same at any size
 }
 
 TEST(Engine, WrongInputShapeAndOptionsAreRejected) {
@@ -100,7 +103,8 @@ TEST(Npy, BadFilesAreNamed) {
     read_npy(path);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), path + ": not a valid .npy file: expected 64 data bytes, found 56");
+    EXPECT_EQ(std::string(e.what()),
+              path + ": not a valid .npy file: expected 64 data bytes, found 56");
   }
 }
 

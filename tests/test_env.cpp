@@ -14,7 +14,9 @@ namespace {
 
 std::string env(const char* name) {
   const char* value = std::getenv(name);
-  if (!value) throw std::runtime_error(std::string("environment variable ") + name + " is not set (run through meson test)");
+  if (!value)
+    throw std::runtime_error(std::string("environment variable ") + name +
+                             " is not set (run through meson test)");
   return value;
 }
 

@@ -43,7 +43,8 @@ TEST(HatModelCli, HelpForEverySubcommand) {
 
 TEST(HatModelCli, EmbedReferenceThenConvertGivesTheSameEmbeddings) {
   const std::string dir = test::scratch_dir();
-  auto r = test::run(tool() + " embed --model " + reference() + " --batch 2 --output " + dir + "/ref.npy" + crops());
+  auto r = test::run(tool() + " embed --model " + reference() + " --batch 2 --output " + dir +
+                     "/ref.npy" + crops());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto direct = read_npy(dir + "/ref.npy");
   const auto expected = read_npy(test::fixture("parity/expected_embeddings.npy"));
@@ -51,21 +52,23 @@ TEST(HatModelCli, EmbedReferenceThenConvertGivesTheSameEmbeddings) {
 
   r = test::run(tool() + " convert " + reference() + " " + dir + "/hat-r50.hat");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  r = test::run(tool() + " embed --model " + dir + "/hat-r50.hat --batch 2 --output " + dir + "/ckpt.npy" + crops());
+  r = test::run(tool() + " embed --model " + dir + "/hat-r50.hat --batch 2 --output " + dir +
+                "/ckpt.npy" + crops());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(torch::equal(read_npy(dir + "/ckpt.npy"), direct));
 
   r = test::run(tool() + " info " + dir + "/hat-r50.hat");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("preset:         hat-r50"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("HAT reference state dict"), std::string::npos) << r.output;  // provenance
+  EXPECT_NE(r.output.find("HAT reference state dict"), std::string::npos)
+      << r.output;  // provenance
 }
 
 TEST(HatModelCli, EmbedRowsFollowArgumentOrderAndSimilarityTable) {
   const std::string dir = test::scratch_dir();
   const std::string c0 = test::fixture("parity/crop0.png"), c2 = test::fixture("parity/crop2.png");
-  const auto r = test::run(tool() + " embed --similarity --model " + reference() + " --output " + dir + "/o.npy " + c2 +
-                           " " + c0 + " " + c2);
+  const auto r = test::run(tool() + " embed --similarity --model " + reference() + " --output " +
+                           dir + "/o.npy " + c2 + " " + c0 + " " + c2);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("cosine similarity"), std::string::npos);
   const auto e = read_npy(dir + "/o.npy");
@@ -84,31 +87,36 @@ TEST(HatModelCli, ModelFileErrors) {
   expect_one_line_error(embed(dir + "/missing.hat"), dir + "/missing.hat: cannot open");
   std::ofstream(dir + "/garbage.pth") << "garbage";
   expect_one_line_error(embed(dir + "/garbage.pth"), dir + "/garbage.pth: not a torch.save file");
-  for (const std::string bad : {"ordered_dict.pth", "whole_model.pth", "legacy.pth", "training_checkpoint.pth"}) {
+  for (const std::string bad :
+       {"ordered_dict.pth", "whole_model.pth", "legacy.pth", "training_checkpoint.pth"}) {
     const auto r = embed(test::generated(bad));
     expect_one_line_error(r, test::generated(bad) + ": ");
     EXPECT_NE(r.output.find("to_plain_state_dict.py"), std::string::npos) << r.output;
   }
   // The converter named in those messages turns them into plain dicts that load (and are then
   // recognised as not being a re-ID model at all).
-  const auto conv = test::run(test::python() + " " + test::source_root() + "/model/tools/to_plain_state_dict.py " +
+  const auto conv = test::run(test::python() + " " + test::source_root() +
+                              "/model/tools/to_plain_state_dict.py " +
                               test::generated("whole_model.pth") + " " + dir + "/plain.pth");
   ASSERT_EQ(conv.exit_code, 0) << conv.output;
-  expect_one_line_error(embed(dir + "/plain.pth"), dir + "/plain.pth: a state dict of an unknown model");
+  expect_one_line_error(embed(dir + "/plain.pth"),
+                        dir + "/plain.pth: a state dict of an unknown model");
   EXPECT_FALSE(std::ifstream(dir + "/x.npy").good());  // nothing written on failure
 }
 
 TEST(HatModelCli, ReferenceWithMissingKeyIsNamed) {
   const std::string path = test::scratch_dir() + "/broken.pth";
   {
-    const auto ref = to_state_dict(parse_torch_save_dict(read_file(reference()), reference()), reference());
+    const auto ref =
+        to_state_dict(parse_torch_save_dict(read_file(reference()), reference()), reference());
     c10::Dict<std::string, torch::Tensor> dict;
     for (const auto& item : ref)
       if (item.key() != "bottleneck_t3.running_mean") dict.insert(item.key(), item.value());
     const auto bytes = torch::pickle_save(dict);
     write_file_atomically(path, bytes.data(), bytes.size());
   }
-  expect_one_line_error(test::run(tool() + " info " + path), path + ": missing key 'heads.level3.bn.running_mean'");
+  expect_one_line_error(test::run(tool() + " info " + path),
+                        path + ": missing key 'heads.level3.bn.running_mean'");
 }
 
 TEST(HatModelCli, ImageErrors) {
@@ -116,25 +124,32 @@ TEST(HatModelCli, ImageErrors) {
   std::ofstream(dir + "/empty.png").close();
   std::ofstream(dir + "/notes.jpg") << "text";
   for (const std::string img : {"/empty.png", "/notes.jpg", "/missing.png"}) {
-    const auto r = test::run(tool() + " embed --model " + reference() + " --output " + dir + "/x.npy " + dir + img);
+    const auto r = test::run(tool() + " embed --model " + reference() + " --output " + dir +
+                             "/x.npy " + dir + img);
     expect_one_line_error(r, dir + img + ": missing, unreadable or not an image");
   }
 }
 
 TEST(HatModelCli, UsageErrorsExitWithTwo) {
-  expect_one_line_error(test::run(tool() + " embed --model m --output o.npy --batch 0 a.png"), "--batch must be", 2);
+  expect_one_line_error(test::run(tool() + " embed --model m --output o.npy --batch 0 a.png"),
+                        "--batch must be", 2);
   expect_one_line_error(test::run(tool() + " embed --model m --output o.npy"), "missing IMAGE", 2);
-  expect_one_line_error(test::run(tool() + " bench --batch 2"), "exactly one of --model and --preset", 2);
+  expect_one_line_error(test::run(tool() + " bench --batch 2"),
+                        "exactly one of --model and --preset", 2);
   expect_one_line_error(test::run(tool() + " frobnicate"), "unknown command", 2);
-  expect_one_line_error(test::run(tool() + " bench --preset tiny --device gpu"), "invalid device 'gpu'", 1);
+  expect_one_line_error(test::run(tool() + " bench --preset tiny --device gpu"),
+                        "invalid device 'gpu'", 1);
   expect_one_line_error(test::run(tool() + " info --preset hat-r9"), "unknown preset 'hat-r9'", 1);
 }
 
 TEST(HatModelCli, BenchReportsThroughputAndGemmFraction) {
   const std::string json = test::scratch_dir() + "/bench.json";
-  const auto r = test::run(tool() + " bench --preset tiny --batch 4 --warmup 1 --iterations 2 --seconds 0 --json " + json);
+  const auto r = test::run(
+      tool() + " bench --preset tiny --batch 4 --warmup 1 --iterations 2 --seconds 0 --json " +
+      json);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  for (const char* field : {"crops/s:", "latency / batch:", "fp32 GEMM rate:", "fraction of GEMM:", "peak memory:"})
+  for (const char* field :
+       {"crops/s:", "latency / batch:", "fp32 GEMM rate:", "fraction of GEMM:", "peak memory:"})
     EXPECT_NE(r.output.find(field), std::string::npos) << field;
   const auto j = nlohmann::json::parse(read_file(json));
   EXPECT_GT(j["crops_per_second"].get<double>(), 0);

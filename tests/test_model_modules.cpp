@@ -62,14 +62,18 @@ TEST(ResNet, StemHasNoReluUnlessConfigured) {
 TEST(Bottleneck, RefineBlockKeepsShapeWithIdentityShortcut) {
   Bottleneck block(256, 64, 256, 1);
   const auto names = module_state(*block).keys();
-  EXPECT_EQ(std::count_if(names.begin(), names.end(), [](const std::string& k) { return k.rfind("downsample", 0) == 0; }), 0);
-  EXPECT_EQ(block->forward(torch::randn({2, 256, 16, 8})).sizes(), (std::vector<int64_t>{2, 256, 16, 8}));
+  EXPECT_EQ(std::count_if(names.begin(), names.end(),
+                          [](const std::string& k) { return k.rfind("downsample", 0) == 0; }),
+            0);
+  EXPECT_EQ(block->forward(torch::randn({2, 256, 16, 8})).sizes(),
+            (std::vector<int64_t>{2, 256, 16, 8}));
 }
 
 TEST(Attention, ShapeAndScaleChoice) {
   torch::manual_seed(2);
   HatConfig c = preset("tiny");
-  Attention by_model(128, 4, 16, 1.0 / std::sqrt(128.0), 0.0), by_head(128, 4, 16, 1.0 / std::sqrt(16.0), 0.0);
+  Attention by_model(128, 4, 16, 1.0 / std::sqrt(128.0), 0.0),
+      by_head(128, 4, 16, 1.0 / std::sqrt(16.0), 0.0);
   load_state(*by_head, module_state(*by_model), "test");
   const auto x = torch::randn({3, 33, 128});
   const auto y = by_model->forward(x);
@@ -85,7 +89,8 @@ TEST(Attention, MatchesExplicitSoftmaxAttention) {
   attn->eval();
   const auto x = torch::randn({2, 9, dim});
   const auto st = module_state(*attn);
-  const auto qkv = torch::matmul(x, st["qkv.weight"].t()).view({2, 9, 3, heads, hd}).permute({2, 0, 3, 1, 4});
+  const auto qkv =
+      torch::matmul(x, st["qkv.weight"].t()).view({2, 9, 3, heads, hd}).permute({2, 0, 3, 1, 4});
   const auto p = torch::softmax(torch::matmul(qkv[0], qkv[1].transpose(-1, -2)) * scale, -1);
   const auto o = torch::matmul(p, qkv[2]).transpose(1, 2).reshape({2, 9, heads * hd});
   const auto expected = torch::matmul(o, st["proj.weight"].t()) + st["proj.bias"];
@@ -163,10 +168,13 @@ TEST(HatModel, EvalEmbeddingIsGlobalAndLevel3AfterBn) {
   const auto f = model->features(x);
   const auto st = module_state(*model);
   auto bn = [&](const torch::Tensor& v, const std::string& head) {
-    return (v - st["heads." + head + ".bn.running_mean"]) / torch::sqrt(st["heads." + head + ".bn.running_var"] + 1e-5) *
-               st["heads." + head + ".bn.weight"] + st["heads." + head + ".bn.bias"];
+    return (v - st["heads." + head + ".bn.running_mean"]) /
+               torch::sqrt(st["heads." + head + ".bn.running_var"] + 1e-5) *
+               st["heads." + head + ".bn.weight"] +
+           st["heads." + head + ".bn.bias"];
   };
-  EXPECT_TRUE(torch::allclose(e, torch::cat({bn(f[0], "global"), bn(f[3], "level3")}, 1), 1e-5, 1e-5));
+  EXPECT_TRUE(
+      torch::allclose(e, torch::cat({bn(f[0], "global"), bn(f[3], "level3")}, 1), 1e-5, 1e-5));
 }
 
 TEST(HatModel, BatchOfOneWorks) {  // the reference's squeeze() breaks here
@@ -191,10 +199,11 @@ TEST(HatModel, BnNeckBiasIsFrozenAndClassifierHasNoBias) {
 
 TEST(HatModel, ReadableStateDictNames) {
   const auto st = module_state(*HatModel(preset("tiny")));
-  for (const char* key : {"backbone.conv1.weight", "backbone.layer1.0.bn1.running_var", "aggregation.refine1.0.conv2.weight",
-                          "aggregation.tfc1.cls_token", "aggregation.tfc2.blocks.0.attn.qkv.weight",
-                          "aggregation.tfc2.blocks.0.ff.fc2.bias", "aggregation.tfc2.nea.bn3.weight",
-                          "heads.global.bn.running_mean"})
+  for (const char* key :
+       {"backbone.conv1.weight", "backbone.layer1.0.bn1.running_var",
+        "aggregation.refine1.0.conv2.weight", "aggregation.tfc1.cls_token",
+        "aggregation.tfc2.blocks.0.attn.qkv.weight", "aggregation.tfc2.blocks.0.ff.fc2.bias",
+        "aggregation.tfc2.nea.bn3.weight", "heads.global.bn.running_mean"})
     EXPECT_TRUE(st.contains(key)) << key;
 }
 
@@ -242,7 +251,8 @@ TEST(HatModel, TinyTrainingStepIsQuickAndLearns) {
   for (const auto& logits : out.logits) loss = loss + torch::cross_entropy_loss(logits, labels);
   loss.backward();
   opt.step();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_TRUE(std::isfinite(loss.item<double>()));
   EXPECT_FALSE(torch::equal(before, module_state(*model)["aggregation.tfc3.embed.weight"]));
   EXPECT_LT(seconds, 10.0);  // about a second on 2 cores; generous for loaded CI machines

@@ -25,7 +25,8 @@ cv::Mat random_bgr(int rows, int cols, int seed) {
   cv::Mat m(rows, cols, CV_8UC3);
   cv::theRNG().state = seed;
   cv::randu(m, 0, 256);
-  cv::GaussianBlur(m, m, cv::Size(5, 5), 2.0);  // smooth, like real images, so chroma subsampling is mild
+  cv::GaussianBlur(m, m, cv::Size(5, 5),
+                   2.0);  // smooth, like real images, so chroma subsampling is mild
   return m;
 }
 
@@ -49,7 +50,8 @@ TEST(Preprocess, SameSizeIsNotResampled) {
   const auto x = rgb_to_input(rgb, small());
   const PreprocessConfig p = small();
   const cv::Vec3b px = rgb.at<cv::Vec3b>(7, 5);
-  for (int c = 0; c < 3; ++c) EXPECT_FLOAT_EQ(x[c][7][5].item<float>(), (px[c] / 255.0f - p.mean[c]) / p.std[c]);
+  for (int c = 0; c < 3; ++c)
+    EXPECT_FLOAT_EQ(x[c][7][5].item<float>(), (px[c] / 255.0f - p.mean[c]) / p.std[c]);
 }
 
 TEST(Preprocess, BilinearWithHalfPixelCentresLikeOpenCvFloat) {
@@ -65,7 +67,8 @@ TEST(Preprocess, BilinearWithHalfPixelCentresLikeOpenCvFloat) {
     for (int xx = 0; xx < 16; ++xx)
       for (int c = 0; c < 3; ++c) {
         const float expected = (resized.at<cv::Vec3f>(y, xx)[c] / 255.0f - p.mean[c]) / p.std[c];
-        worst = std::max(worst, std::abs(static_cast<double>(x[c][y][xx].item<float>() - expected)));
+        worst =
+            std::max(worst, std::abs(static_cast<double>(x[c][y][xx].item<float>() - expected)));
       }
   EXPECT_LT(worst, 1e-4);
 }
@@ -86,7 +89,9 @@ TEST(Preprocess, PackedFormatsAgree) {
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
   cv::cvtColor(bgr, rgbx, cv::COLOR_BGR2RGBA);
   cv::cvtColor(bgr, bgrx, cv::COLOR_BGR2BGRA);
-  for (auto [format, mat] : {std::pair{PixelFormat::kRGB, rgb}, {PixelFormat::kRGBx, rgbx}, {PixelFormat::kBGRx, bgrx}}) {
+  for (auto [format, mat] : {std::pair{PixelFormat::kRGB, rgb},
+                             {PixelFormat::kRGBx, rgbx},
+                             {PixelFormat::kBGRx, bgrx}}) {
     FrameView f;
     f.format = format;
     f.width = mat.cols;
@@ -101,7 +106,7 @@ TEST(Preprocess, YuvFormatsMatchTheirRgbWithinConversionError) {
   const cv::Mat bgr = random_bgr(48, 64, 4);
   cv::Mat i420;
   cv::cvtColor(bgr, i420, cv::COLOR_BGR2YUV_I420);  // Y plane, then U, then V: 72 rows of 64
-  const cv::Rect box(10, 6, 20, 30);  // even, so both paths cut the same pixels
+  const cv::Rect box(10, 6, 20, 30);                // even, so both paths cut the same pixels
   FrameView f;
   f.format = PixelFormat::kI420;
   f.width = 64;

@@ -25,7 +25,8 @@ const StateDict& reference_state() {
 
 std::vector<cv::Mat> parity_crops() {
   std::vector<cv::Mat> crops;
-  for (int i = 0; i < 4; ++i) crops.push_back(read_rgb_image(test::fixture("parity/crop" + std::to_string(i) + ".png")));
+  for (int i = 0; i < 4; ++i)
+    crops.push_back(read_rgb_image(test::fixture("parity/crop" + std::to_string(i) + ".png")));
   return crops;
 }
 
@@ -66,8 +67,10 @@ TEST(ReferenceParity, BatchSizeDoesNotChangeTheResult) {
 }
 
 TEST(ReferenceImport, KeyMapping) {
-  EXPECT_EQ(*map_reference_key("base.layer3.5.bn2.running_var", "t"), "backbone.layer3.5.bn2.running_var");
-  EXPECT_EQ(*map_reference_key("non_linear2.1.conv3.weight", "t"), "aggregation.refine2.1.conv3.weight");
+  EXPECT_EQ(*map_reference_key("base.layer3.5.bn2.running_var", "t"),
+            "backbone.layer3.5.bn2.running_var");
+  EXPECT_EQ(*map_reference_key("non_linear2.1.conv3.weight", "t"),
+            "aggregation.refine2.1.conv3.weight");
   EXPECT_EQ(*map_reference_key("HAT.TFC_S2.transformer.layers.2.0.fn.fn.to_qkv.weight", "t"),
             "aggregation.tfc2.blocks.2.attn.qkv.weight");
   EXPECT_EQ(*map_reference_key("HAT.TFC_S3.transformer.layers.5.1.fn.fn.net.3.bias", "t"),
@@ -94,7 +97,8 @@ TEST(ReferenceImport, EveryManifestEntryIsKnownAndModuleLikeKeysAreAccepted) {
 TEST(ReferenceImport, MissingKeyIsNamed) {
   StateDict broken;
   for (const auto& item : reference_state())
-    if (item.key() != "HAT.TFC_S2.transformer.layers.1.0.fn.fn.to_qkv.weight") broken.insert(item.key(), item.value());
+    if (item.key() != "HAT.TFC_S2.transformer.layers.1.0.fn.fn.to_qkv.weight")
+      broken.insert(item.key(), item.value());
   HatModel model(reference_config());
   try {
     load_state(*model, import_reference_state(broken, "ref.pth"), "ref.pth");
@@ -107,14 +111,17 @@ TEST(ReferenceImport, MissingKeyIsNamed) {
 TEST(ReferenceImport, MisShapedKeyIsNamedWithBothShapes) {
   StateDict broken;
   for (const auto& item : reference_state())
-    broken.insert(item.key(), item.key() == "base.layer2.0.conv2.weight" ? torch::zeros({128, 128, 1, 1}) : item.value());
+    broken.insert(item.key(), item.key() == "base.layer2.0.conv2.weight"
+                                  ? torch::zeros({128, 128, 1, 1})
+                                  : item.value());
   HatModel model(reference_config());
   try {
     load_state(*model, import_reference_state(broken, "ref.pth"), "ref.pth");
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(),
-                 "ref.pth: key 'backbone.layer2.0.conv2.weight' has shape 128x128x1x1, the model expects 128x128x3x3");
+                 "ref.pth: key 'backbone.layer2.0.conv2.weight' has shape 128x128x1x1, the model "
+                 "expects 128x128x3x3");
   }
 }
 

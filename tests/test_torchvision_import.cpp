@@ -1,5 +1,6 @@
 // torchvision ResNet-18/34/50 state dicts in the backbone, against torchvision itself: the same
-// random weights and input give the same layer1..layer4 outputs (tests/oracles/torchvision_resnet.py).
+// random weights and input give the same layer1..layer4 outputs
+// (tests/oracles/torchvision_resnet.py).
 #include <gtest/gtest.h>
 
 #include "model/atomic_file.h"
@@ -12,7 +13,9 @@
 namespace hat {
 namespace {
 
-StateDict read_state(const std::string& path) { return to_state_dict(parse_torch_save_dict(read_file(path), path), path); }
+StateDict read_state(const std::string& path) {
+  return to_state_dict(parse_torch_save_dict(read_file(path), path), path);
+}
 
 class TorchvisionImport : public ::testing::TestWithParam<std::string> {};
 
@@ -32,14 +35,16 @@ TEST_P(TorchvisionImport, LayerOutputsMatchTorchvision) {
   const auto x = read_npy(test::generated("input.npy"));
   const auto stages = std::dynamic_pointer_cast<ResNetImpl>(backbone)->forward(x);
   for (int k = 0; k < 4; ++k) {
-    const auto expected = read_npy(test::generated(name + "_layer" + std::to_string(k + 1) + ".npy"));
+    const auto expected =
+        read_npy(test::generated(name + "_layer" + std::to_string(k + 1) + ".npy"));
     ASSERT_EQ(stages[k].sizes(), expected.sizes()) << "layer" << k + 1;
     const double err = ((stages[k] - expected).norm() / expected.norm()).item<double>();
     EXPECT_LT(err, 1e-5) << name << " layer" << k + 1;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllDepths, TorchvisionImport, ::testing::Values("resnet18", "resnet34", "resnet50"));
+INSTANTIATE_TEST_SUITE_P(AllDepths, TorchvisionImport,
+                         ::testing::Values("resnet18", "resnet34", "resnet50"));
 
 TEST(TorchvisionImportErrors, DepthMismatchIsNamed) {
   const std::string path = test::generated("resnet18.pth");
@@ -48,7 +53,8 @@ TEST(TorchvisionImportErrors, DepthMismatchIsNamed) {
     import_torchvision_backbone(*model, read_state(path), path);
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), path + ": holds a resnet18, but preset 'hat-r50' uses a resnet50");
+    EXPECT_EQ(std::string(e.what()),
+              path + ": holds a resnet18, but preset 'hat-r50' uses a resnet50");
   }
 }
 
