@@ -4,8 +4,8 @@
 
 #include <torch/serialize.h>
 
-#include "model/atomic_file.h"
 #include "model/error.h"
+#include "model/file_io.h"
 
 namespace hat {
 

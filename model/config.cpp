@@ -24,6 +24,11 @@ std::array<int, 4> HatConfig::stage_channels() const {
   return {64, 128, 256, 512};
 }
 
+std::array<int, 4> HatConfig::stage_blocks() const {
+  if (backbone == Backbone::kResNet18) return {2, 2, 2, 2};
+  return {3, 4, 6, 3};  // ResNet-34 and ResNet-50
+}
+
 int HatConfig::tfc_in_dim(int level) const {
   const int own = stage_channels()[level];
   return level == 0 ? own : own + tfc_dim[level - 1];

@@ -41,6 +41,8 @@ struct HatConfig {
   int num_tokens() const { return grid_height() * grid_width(); }
   // Output channels of layer1..layer4.
   std::array<int, 4> stage_channels() const;
+  // Residual blocks in layer1..layer4 (torchvision's depths).
+  std::array<int, 4> stage_blocks() const;
   // Input width of TFC `level` (0-based): its level's channels plus the previous TFC's output.
   int tfc_in_dim(int level) const;
   // Width of a branch's feature (and of its BNNeck).

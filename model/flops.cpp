@@ -42,9 +42,7 @@ FlopCount count_flops(const HatConfig& c) {
   h = out_size(h, 3, 2);  // maxpool
   w = out_size(w, 3, 2);
   const bool bottlenecks = c.backbone == Backbone::kResNet50;
-  const std::array<int, 4> blocks = c.backbone == Backbone::kResNet18
-                                        ? std::array<int, 4>{2, 2, 2, 2}
-                                        : std::array<int, 4>{3, 4, 6, 3};
+  const std::array<int, 4> blocks = c.stage_blocks();
   const std::array<int, 4> strides = {1, 2, 2, c.last_stride};
   std::array<std::pair<int, int>, 4> stage_size;
   int in = 64;

@@ -1,7 +1,7 @@
 #include "model/model_loader.h"
 
-#include "model/atomic_file.h"
 #include "model/error.h"
+#include "model/file_io.h"
 #include "model/reference_import.h"
 #include "model/torchvision_import.h"
 
@@ -29,7 +29,7 @@ Checkpoint LoadedModel::to_checkpoint() const {
 }
 
 LoadedModel load_model(const std::string& path, const LoadOptions& options) {
-  const auto dict = parse_torch_save_dict(read_file(path), path);
+  const auto dict = parse_torch_save_dict(read_file_bytes(path), path);
   LoadedModel out;
   if (is_checkpoint_dict(dict)) {
     Checkpoint ckpt = checkpoint_from_dict(dict, path);

@@ -3,8 +3,8 @@
 #include <cstring>
 #include <regex>
 
-#include "model/atomic_file.h"
 #include "model/error.h"
+#include "model/file_io.h"
 
 namespace hat {
 

@@ -66,9 +66,7 @@ ResNetImpl::ResNetImpl(const HatConfig& config)
       maxpool_(
           register_module("maxpool", nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2).padding(1)))) {
   const bool bottleneck = config.backbone == Backbone::kResNet50;
-  const std::array<int, 4> blocks = config.backbone == Backbone::kResNet18
-                                        ? std::array<int, 4>{2, 2, 2, 2}
-                                        : std::array<int, 4>{3, 4, 6, 3};
+  const std::array<int, 4> blocks = config.stage_blocks();
   const std::array<int64_t, 4> strides = {1, 2, 2, config.last_stride};
   int64_t in = 64;
   for (int s = 0; s < 4; ++s) {

@@ -3,6 +3,7 @@
 #include <torch/serialize.h>
 
 #include "model/error.h"
+#include "model/file_io.h"
 
 namespace hat {
 
@@ -32,24 +33,28 @@ std::string shape_string(c10::IntArrayRef sizes) {
   return s.empty() ? "scalar" : s;
 }
 
-c10::impl::GenericDict parse_torch_save_dict(const std::string& bytes, const std::string& path) {
+c10::impl::GenericDict parse_torch_save_dict(const std::vector<char>& bytes,
+                                             const std::string& path) {
   if (bytes.empty()) throw Error(path + ": empty file");
   // torch.save's default format is a zip archive ("PK\x03\x04"); the legacy one is a raw pickle.
-  if (bytes.compare(0, 4, "PK\x03\x04") != 0) {
+  if (bytes.size() < 4 || std::string(bytes.data(), 4) != "PK\x03\x04") {
     if (bytes[0] == '\x80')
       throw Error(path + ": a legacy (pre-1.6) torch.save file; " + kConvertHint);
     throw Error(path + ": not a torch.save file (no zip header)");
   }
   c10::IValue value;
   try {
-    value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
+    value = torch::pickle_load(bytes);
   } catch (const c10::Error& e) {
     std::string what = e.what_without_backtrace();
     what = what.substr(0, what.find('\n'));
     // The unpickler knows plain containers and tensors only: an OrderedDict trips its dict
     // handling and a pickled class is "unknown". Anything else is damage to the file.
-    if (what.find("found unknown type") != std::string::npos || what.find("Expected GenericDict") != std::string::npos)
-      throw Error(path + ": not a plain dict (an OrderedDict, a pickled model or another object); " + kConvertHint);
+    if (what.find("found unknown type") != std::string::npos ||
+        what.find("Expected GenericDict") != std::string::npos)
+      throw Error(path +
+                  ": not a plain dict (an OrderedDict, a pickled model or another object); " +
+                  kConvertHint);
     throw Error(path + ": corrupt or truncated torch.save file (" + what + ")");
   }
   // LibTorch's unpickler turns classes it does not know (OrderedDict, nn.Module) into None.
@@ -73,6 +78,10 @@ StateDict to_state_dict(const c10::impl::GenericDict& dict, const std::string& p
     state.insert(key, entry.value().toTensor());
   }
   return state;
+}
+
+StateDict read_state_dict_file(const std::string& path) {
+  return to_state_dict(parse_torch_save_dict(read_file_bytes(path), path), path);
 }
 
 StateDict module_state(const torch::nn::Module& module) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -12,10 +13,14 @@ using StateDict = torch::OrderedDict<std::string, torch::Tensor>;
 
 // Parses a torch.save file (zip format) holding a plain dict. `path` is only used in errors.
 // An OrderedDict, a pickled model or a pre-1.6 file gets an error that names the converter.
-c10::impl::GenericDict parse_torch_save_dict(const std::string& bytes, const std::string& path);
+c10::impl::GenericDict parse_torch_save_dict(const std::vector<char>& bytes,
+                                             const std::string& path);
 
 // A dict whose values are all tensors, as a StateDict (a leading "module." is stripped).
 StateDict to_state_dict(const c10::impl::GenericDict& dict, const std::string& path);
+
+// A torch.save file holding a plain dict of tensors.
+StateDict read_state_dict_file(const std::string& path);
 
 // Every parameter and buffer of `module`, by its registered name.
 StateDict module_state(const torch::nn::Module& module);

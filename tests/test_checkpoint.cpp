@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "model/atomic_file.h"
 #include "model/checkpoint.h"
 #include "model/error.h"
+#include "model/file_io.h"
 #include "model/model_loader.h"
 #include "tests/test_env.h"
 

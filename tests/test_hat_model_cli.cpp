@@ -6,8 +6,8 @@
 
 #include <torch/serialize.h>
 
-#include "model/atomic_file.h"
 #include "model/checkpoint.h"
+#include "model/file_io.h"
 #include "model/npy.h"
 #include "model/state_dict.h"
 #include "tests/test_env.h"
@@ -101,14 +101,14 @@ TEST(HatModelCli, ModelFileErrors) {
   ASSERT_EQ(conv.exit_code, 0) << conv.output;
   expect_one_line_error(embed(dir + "/plain.pth"),
                         dir + "/plain.pth: a state dict of an unknown model");
+  expect_one_line_error(embed(test::generated("resnet18.pth")), "an ImageNet backbone only");
   EXPECT_FALSE(std::ifstream(dir + "/x.npy").good());  // nothing written on failure
 }
 
 TEST(HatModelCli, ReferenceWithMissingKeyIsNamed) {
   const std::string path = test::scratch_dir() + "/broken.pth";
   {
-    const auto ref =
-        to_state_dict(parse_torch_save_dict(read_file(reference()), reference()), reference());
+    const auto ref = read_state_dict_file(reference());
     c10::Dict<std::string, torch::Tensor> dict;
     for (const auto& item : ref)
       if (item.key() != "bottleneck_t3.running_mean") dict.insert(item.key(), item.value());

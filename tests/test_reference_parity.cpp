@@ -4,9 +4,9 @@
 
 #include <torch/serialize.h>
 
-#include "model/atomic_file.h"
 #include "model/embedding_engine.h"
 #include "model/error.h"
+#include "model/file_io.h"
 #include "model/model_loader.h"
 #include "model/npy.h"
 #include "model/reference_import.h"
@@ -16,10 +16,7 @@ namespace hat {
 namespace {
 
 const StateDict& reference_state() {
-  static const StateDict state = [] {
-    const std::string path = test::generated("reference-weights.pth");
-    return to_state_dict(parse_torch_save_dict(read_file(path), path), path);
-  }();
+  static const StateDict state = read_state_dict_file(test::generated("reference-weights.pth"));
   return state;
 }
 

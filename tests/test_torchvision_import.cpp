@@ -3,8 +3,8 @@
 // (tests/oracles/torchvision_resnet.py).
 #include <gtest/gtest.h>
 
-#include "model/atomic_file.h"
 #include "model/error.h"
+#include "model/file_io.h"
 #include "model/model_loader.h"
 #include "model/npy.h"
 #include "model/torchvision_import.h"
@@ -13,15 +13,11 @@
 namespace hat {
 namespace {
 
-StateDict read_state(const std::string& path) {
-  return to_state_dict(parse_torch_save_dict(read_file(path), path), path);
-}
-
 class TorchvisionImport : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TorchvisionImport, LayerOutputsMatchTorchvision) {
   const std::string name = GetParam();
-  const auto state = read_state(test::generated(name + ".pth"));
+  const auto state = read_state_dict_file(test::generated(name + ".pth"));
   ASSERT_TRUE(is_torchvision_state(state));
   HatConfig c = preset(name == "resnet50" ? "hat-r50" : "hat-r18");
   c.backbone = detect_torchvision_backbone(state);
@@ -50,7 +46,7 @@ TEST(TorchvisionImportErrors, DepthMismatchIsNamed) {
   const std::string path = test::generated("resnet18.pth");
   HatModel model(preset("hat-r50"));
   try {
-    import_torchvision_backbone(*model, read_state(path), path);
+    import_torchvision_backbone(*model, read_state_dict_file(path), path);
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()),

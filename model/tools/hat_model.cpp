@@ -7,7 +7,7 @@
 #include <c10/util/Exception.h>
 #include <nlohmann/json.hpp>
 
-#include "model/atomic_file.h"
+#include "model/file_io.h"
 #include "model/benchmark.h"
 #include "model/cli_args.h"
 #include "model/embedding_engine.h"
@@ -39,6 +39,21 @@ int64_t parameter_count(const hat::HatModel& model) {
   int64_t n = 0;
   for (const auto& p : model->parameters()) n += p.numel();
   return n;
+}
+
+// --batch, --device and --threads: how the embedding engine runs.
+void add_engine_options(ArgParser& p, const std::string& default_batch) {
+  p.option("batch", "N", "crops per forward pass", default_batch)
+      .option("device", "D", "cpu, cuda or cuda:N", "cpu")
+      .option("threads", "T", "intra-op CPU threads (0: LibTorch default)", "0");
+}
+
+hat::EngineOptions engine_options(const ArgParser& p) {
+  hat::EngineOptions eo;
+  eo.device = p.get("device");
+  eo.batch_size = p.get_int("batch", 1, 65536);
+  eo.threads = p.get_int("threads", 0, 1024);
+  return eo;
 }
 
 nlohmann::json describe(const hat::HatModel& model) {
@@ -142,21 +157,20 @@ int cmd_embed(const std::vector<std::string>& args) {
       "Embed images (any size; resized by the shared preprocessing) and write an N x D float32\n"
       ".npy whose rows follow the argument order.");
   p.option("model", "FILE", "checkpoint or reference state dict")
-      .option("output", "OUT.npy", "where to write the embeddings")
-      .option("batch", "N", "crops per forward pass", "32")
-      .option("device", "D", "cpu, cuda or cuda:N", "cpu")
-      .option("threads", "T", "intra-op CPU threads (0: LibTorch default)", "0")
-      .flag("similarity", "also print the cosine similarity table")
+      .option("output", "OUT.npy", "where to write the embeddings");
+  add_engine_options(p, "32");
+  p.flag("similarity", "also print the cosine similarity table")
       .positional("IMAGE", "image files", /*many=*/true);
   if (!p.parse(args)) return 0;
-  hat::EngineOptions eo;
-  eo.device = p.get("device");
-  eo.batch_size = p.get_int("batch", 1, 65536);
-  eo.threads = p.get_int("threads", 0, 1024);
+  const hat::EngineOptions eo = engine_options(p);
   const std::string output = p.get("output");
   std::vector<cv::Mat> images;
   for (const auto& path : p.rest()) images.push_back(hat::read_rgb_image(path));
-  hat::EmbeddingEngine engine(hat::load_model(p.get("model")), eo);
+  auto loaded = hat::load_model(p.get("model"));
+  if (loaded.kind == hat::ModelFileKind::kTorchvision)
+    throw hat::Error(p.get("model") +
+                     ": an ImageNet backbone only; its HAT layers would be random (train it first)");
+  hat::EmbeddingEngine engine(std::move(loaded), eo);
   const auto embeddings = engine.embed_images(images);
   hat::write_npy(output, embeddings);
   std::cout << "wrote " << output << " (" << embeddings.size(0) << " x " << embeddings.size(1)
@@ -172,11 +186,9 @@ int cmd_bench(const std::vector<std::string>& args) {
       "achieved FLOP rate as a fraction of this machine's fp32 GEMM rate measured in the same "
       "run.");
   p.option("model", "FILE", "model file to benchmark")
-      .option("preset", "NAME", "benchmark a preset with random weights instead")
-      .option("batch", "N", "crops per batch", "8")
-      .option("device", "D", "cpu, cuda or cuda:N", "cpu")
-      .option("threads", "T", "intra-op CPU threads (0: LibTorch default)", "0")
-      .option("warmup", "N", "untimed batches", "2")
+      .option("preset", "NAME", "benchmark a preset with random weights instead");
+  add_engine_options(p, "8");
+  p.option("warmup", "N", "untimed batches", "2")
       .option("iterations", "N", "minimum timed batches", "5")
       .option("seconds", "S", "minimum timed seconds", "10")
       .option("json", "OUT", "also write the result as JSON");
@@ -191,10 +203,7 @@ int cmd_bench(const std::vector<std::string>& args) {
     loaded.preprocess = hat::PreprocessConfig::for_model(loaded.model->config());
   }
   const std::string name = loaded.model->config().preset;
-  hat::EngineOptions eo;
-  eo.device = p.get("device");
-  eo.threads = p.get_int("threads", 0, 1024);
-  eo.batch_size = p.get_int("batch", 1, 65536);
+  const hat::EngineOptions eo = engine_options(p);
   hat::EmbeddingEngine engine(std::move(loaded), eo);
   const auto r =
       hat::benchmark_engine(engine, eo.batch_size, p.get_int("warmup", 0, 1000),

@@ -1,8 +1,10 @@
-// Crash- and disk-full-safe file writes: a temporary file beside the target, fsync, rename.
+// Whole-file reads, and crash- and disk-full-safe writes (a temporary file beside the target,
+// fsync, rename).
 #pragma once
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace hat {
 
@@ -12,5 +14,7 @@ void write_file_atomically(const std::string& path, const void* data, size_t siz
 
 // Reads a whole file; hat::Error when it is missing or unreadable.
 std::string read_file(const std::string& path);
+// The same as bytes, in the form LibTorch's unpickler takes (no extra copy of large models).
+std::vector<char> read_file_bytes(const std::string& path);
 
 }  // namespace hat

@@ -1,4 +1,4 @@
-#include "model/atomic_file.h"
+#include "model/file_io.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -70,6 +70,16 @@ void write_file_atomically(const std::string& path, const void* data, size_t siz
     ::fsync(dir);
     ::close(dir);
   }
+}
+
+std::vector<char> read_file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw Error(path + ": cannot open: " + std::strerror(errno));
+  std::vector<char> bytes(static_cast<size_t>(in.tellg()));
+  in.seekg(0);
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
+    throw Error(path + ": read failed");
+  return bytes;
 }
 
 std::string read_file(const std::string& path) {
