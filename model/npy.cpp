@@ -1,6 +1,8 @@
 #include "model/npy.h"
 
+#include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <regex>
 
 #include "model/error.h"
@@ -29,26 +31,32 @@ void write_npy(const std::string& path, const torch::Tensor& tensor) {
 }
 
 torch::Tensor read_npy(const std::string& path) {
-  const std::string bytes = read_file(path);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw Error(path + ": cannot open: " + std::strerror(errno));
+  const auto file_size = static_cast<size_t>(in.tellg());
+  in.seekg(0);
   auto bad = [&](const std::string& what) {
     return Error(path + ": not a valid .npy file: " + what);
   };
-  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) throw bad("missing magic");
-  const int major = static_cast<unsigned char>(bytes[6]);
-  size_t header_len = 0, offset = 0;
+  char prefix[12] = {};
+  if (file_size < 10 || !in.read(prefix, 10) || std::string(prefix, 6) != "\x93NUMPY")
+    throw bad("missing magic");
+  const int major = static_cast<unsigned char>(prefix[6]);
+  size_t header_len = 0, offset = 10;
   if (major == 1) {
-    header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
-    offset = 10;
+    header_len =
+        static_cast<unsigned char>(prefix[8]) | (static_cast<unsigned char>(prefix[9]) << 8);
   } else if (major == 2 || major == 3) {
-    if (bytes.size() < 12) throw bad("truncated header");
+    if (!in.read(prefix + 10, 2)) throw bad("truncated header");
     for (int i = 0; i < 4; ++i)
-      header_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+      header_len |= static_cast<size_t>(static_cast<unsigned char>(prefix[8 + i])) << (8 * i);
     offset = 12;
   } else {
     throw bad("unsupported version " + std::to_string(major));
   }
-  if (bytes.size() < offset + header_len) throw bad("truncated header");
-  const std::string header = bytes.substr(offset, header_len);
+  if (file_size < offset + header_len) throw bad("truncated header");
+  std::string header(header_len, '\0');
+  in.read(header.data(), static_cast<std::streamsize>(header_len));
   std::smatch m;
   if (!std::regex_search(header, m, std::regex("'descr':\\s*'([<>|=]?)([a-z])(\\d+)'")))
     throw bad("no dtype in header");
@@ -68,12 +76,14 @@ torch::Tensor read_npy(const std::string& path) {
   for (auto d : shape) count *= d;
   const size_t item = kind == "f4" ? 4 : 8;
   const size_t data_at = offset + header_len;
-  if (bytes.size() - data_at != static_cast<size_t>(count) * item)
+  if (file_size - data_at != static_cast<size_t>(count) * item)
     throw bad("expected " + std::to_string(count * item) + " data bytes, found " +
-              std::to_string(bytes.size() - data_at));
+              std::to_string(file_size - data_at));
+  // Read straight into the tensor: no second copy of a gallery-sized file.
   auto t = torch::empty(shape, kind == "f4" ? torch::kFloat32 : torch::kFloat64);
-  std::memcpy(t.data_ptr(), bytes.data() + data_at, count * item);
-  return t.to(torch::kFloat32);
+  if (!in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(count * item)))
+    throw bad("read failed");
+  return kind == "f4" ? t : t.to(torch::kFloat32);
 }
 
 }  // namespace hat

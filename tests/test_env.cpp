@@ -38,6 +38,7 @@ struct Scratch {
 std::string fixture(const std::string& name) { return env("HAT_FIXTURES") + "/" + name; }
 std::string generated(const std::string& name) { return env("HAT_TEST_DATA") + "/" + name; }
 std::string hat_model_tool() { return env("HAT_MODEL_TOOL"); }
+std::string hat_eval_tool() { return env("HAT_EVAL_TOOL"); }
 std::string python() { return env("HAT_PYTHON"); }
 std::string source_root() { return env("HAT_SOURCE_ROOT"); }
 

@@ -10,8 +10,9 @@ namespace hat::test {
 std::string fixture(const std::string& name);
 // A file that the build generated for the tests (reference weights, oracle outputs).
 std::string generated(const std::string& name);
-// The hat-model executable.
+// The hat-model and hat-eval executables.
 std::string hat_model_tool();
+std::string hat_eval_tool();
 // The Python that has torch, torchvision and numpy.
 std::string python();
 std::string source_root();
