@@ -9,16 +9,9 @@ ReidDataset read_cuhk03np(const std::string& root, bool labeled, std::ostream& l
   const std::string base = locate_release(root, "cuhk03-np", kind, "CUHK03-NP release");
   const std::string dir =
       locate_release(base, kind, "bounding_box_train", "CUHK03-NP " + kind + " folder");
-  ReidDataset d;
-  d.name = "cuhk03np-" + kind;
-  d.root = dir;
-  d.train = read_market_style_folder(dir + "/bounding_box_train", log);
-  d.query = read_market_style_folder(dir + "/query", log);
-  d.gallery = read_market_style_folder(dir + "/bounding_box_test", log);
-  report_counts(
-      d, labeled ? OfficialCounts{767, 7368, 1400, 5328} : OfficialCounts{767, 7365, 1400, 5332},
-      log);
-  return d;
+  return read_market_layout(
+      dir, "cuhk03np-" + kind,
+      labeled ? OfficialCounts{767, 7368, 1400, 5328} : OfficialCounts{767, 7365, 1400, 5332}, log);
 }
 
 }  // namespace hat

@@ -110,6 +110,19 @@ std::vector<ImageRecord> read_market_style_folder(const std::string& dir, std::o
   return records;
 }
 
+ReidDataset read_market_layout(const std::string& dir, const std::string& name,
+                               const OfficialCounts& official, std::ostream& log) {
+  ReidDataset d;
+  d.name = name;
+  d.root = dir;
+  d.train = read_market_style_folder(dir + "/bounding_box_train", log);
+  d.query = read_market_style_folder(dir + "/query", log);
+  d.gallery =
+      read_market_style_folder(dir + "/bounding_box_test", log);  // distractors (pid 0) stay
+  report_counts(d, official, log);
+  return d;
+}
+
 std::string locate_release(const std::string& root, const std::string& sub,
                            const std::string& marker, const std::string& layout) {
   if (!is_dir(root)) throw Error(root + ": dataset root missing");

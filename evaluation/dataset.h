@@ -49,6 +49,11 @@ std::vector<std::string> list_images(const std::string& dir, int* ignored = null
 // warning. hat::Error when the folder is missing or holds no usable image.
 std::vector<ImageRecord> read_market_style_folder(const std::string& dir, std::ostream& log);
 
+// The three folders of a Market-style release (bounding_box_train, query, bounding_box_test) in
+// `dir`, with the counts reported against `official`.
+ReidDataset read_market_layout(const std::string& dir, const std::string& name,
+                               const OfficialCounts& official, std::ostream& log);
+
 // `root/sub` if it exists, else `root` when it holds `marker`, else hat::Error explaining the
 // expected layout.
 std::string locate_release(const std::string& root, const std::string& sub,

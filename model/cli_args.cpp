@@ -1,7 +1,12 @@
 #include "model/cli_args.h"
 
+#include <c10/util/Exception.h>
+
 #include <iostream>
 #include <sstream>
+
+#include "model/error.h"
+#include "model/version.h"
 
 namespace hat {
 
@@ -122,6 +127,42 @@ std::string ArgParser::help() const {
     s << "\n";
   }
   return s.str();
+}
+
+int run_tool(const std::string& program, const char* top_help,
+             const std::map<std::string, Command>& commands, int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << top_help;
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << program << " " << kVersion << "\n";
+    return 0;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  const auto it = commands.find(command);
+  if (it == commands.end()) {
+    std::cerr << program << ": unknown command '" << command << "' (see " << program
+              << " --help)\n";
+    return 2;
+  }
+  const std::string where = program + " " + command;
+  try {
+    return it->second(args);
+  } catch (const UsageError& e) {
+    std::cerr << where << ": " << e.what() << " (see " << where << " --help)\n";
+    return 2;
+  } catch (const Error& e) {
+    std::cerr << where << ": error: " << e.what() << "\n";
+  } catch (const c10::Error& e) {
+    const std::string what = e.what_without_backtrace();
+    std::cerr << where << ": error: " << what.substr(0, what.find('\n')) << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << where << ": error: " << e.what() << "\n";
+  }
+  return 1;
 }
 
 }  // namespace hat

@@ -2,6 +2,7 @@
 // `--name VALUE` options, `--flag` switches and positional arguments, with generated --help.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -52,5 +53,11 @@ class ArgParser {
   std::map<std::string, std::string> values_;
   std::vector<std::string> rest_;
 };
+
+// A tool's main(): dispatches argv[1] to its command, prints `top_help` for --help, and turns
+// errors into one line on stderr with exit 1 (bad input) or 2 (bad command line).
+using Command = std::function<int(const std::vector<std::string>&)>;
+int run_tool(const std::string& program, const char* top_help,
+             const std::map<std::string, Command>& commands, int argc, char** argv);
 
 }  // namespace hat

@@ -5,7 +5,6 @@
 #include <iomanip>
 #include <iostream>
 
-#include <c10/util/Exception.h>
 #include <nlohmann/json.hpp>
 
 #include "evaluation/evaluator.h"
@@ -19,7 +18,6 @@
 #include "model/error.h"
 #include "model/file_io.h"
 #include "model/npy.h"
-#include "model/version.h"
 
 namespace {
 
@@ -258,36 +256,6 @@ int cmd_bench(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::cout << kTop;
-    return args.empty() ? 2 : 0;
-  }
-  if (args[0] == "--version") {
-    std::cout << "hat-eval " << hat::kVersion << "\n";
-    return 0;
-  }
-  const std::string command = args[0];
-  args.erase(args.begin());
-  try {
-    if (command == "run") return cmd_run(args);
-    if (command == "score") return cmd_score(args);
-    if (command == "bench") return cmd_bench(args);
-    std::cerr << "hat-eval: unknown command '" << command << "' (see hat-eval --help)\n";
-    return 2;
-  } catch (const hat::UsageError& e) {
-    std::cerr << "hat-eval " << command << ": " << e.what() << " (see hat-eval " << command
-              << " --help)\n";
-    return 2;
-  } catch (const hat::Error& e) {
-    std::cerr << "hat-eval " << command << ": error: " << e.what() << "\n";
-    return 1;
-  } catch (const c10::Error& e) {
-    std::string what = e.what_without_backtrace();
-    std::cerr << "hat-eval " << command << ": error: " << what.substr(0, what.find('\n')) << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "hat-eval " << command << ": error: " << e.what() << "\n";
-    return 1;
-  }
+  return hat::run_tool("hat-eval", kTop,
+                       {{"run", cmd_run}, {"score", cmd_score}, {"bench", cmd_bench}}, argc, argv);
 }

@@ -4,14 +4,13 @@
 #include <iostream>
 #include <sstream>
 
-#include <c10/util/Exception.h>
 #include <nlohmann/json.hpp>
 
-#include "model/file_io.h"
 #include "model/benchmark.h"
 #include "model/cli_args.h"
 #include "model/embedding_engine.h"
 #include "model/error.h"
+#include "model/file_io.h"
 #include "model/flops.h"
 #include "model/model_loader.h"
 #include "model/npy.h"
@@ -168,8 +167,9 @@ int cmd_embed(const std::vector<std::string>& args) {
   for (const auto& path : p.rest()) images.push_back(hat::read_rgb_image(path));
   auto loaded = hat::load_model(p.get("model"));
   if (loaded.kind == hat::ModelFileKind::kTorchvision)
-    throw hat::Error(p.get("model") +
-                     ": an ImageNet backbone only; its HAT layers would be random (train it first)");
+    throw hat::Error(
+        p.get("model") +
+        ": an ImageNet backbone only; its HAT layers would be random (train it first)");
   hat::EmbeddingEngine engine(std::move(loaded), eo);
   const auto embeddings = engine.embed_images(images);
   hat::write_npy(output, embeddings);
@@ -234,37 +234,8 @@ int cmd_bench(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::cout << kTop;
-    return args.empty() ? 2 : 0;
-  }
-  if (args[0] == "--version") {
-    std::cout << "hat-model " << hat::kVersion << "\n";
-    return 0;
-  }
-  const std::string command = args[0];
-  args.erase(args.begin());
-  try {
-    if (command == "info") return cmd_info(args);
-    if (command == "convert") return cmd_convert(args);
-    if (command == "embed") return cmd_embed(args);
-    if (command == "bench") return cmd_bench(args);
-    std::cerr << "hat-model: unknown command '" << command << "' (see hat-model --help)\n";
-    return 2;
-  } catch (const hat::UsageError& e) {
-    std::cerr << "hat-model " << command << ": " << e.what() << " (see hat-model " << command
-              << " --help)\n";
-    return 2;
-  } catch (const hat::Error& e) {
-    std::cerr << "hat-model " << command << ": error: " << e.what() << "\n";
-    return 1;
-  } catch (const c10::Error& e) {
-    std::string what = e.what_without_backtrace();
-    std::cerr << "hat-model " << command << ": error: " << what.substr(0, what.find('\n')) << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "hat-model " << command << ": error: " << e.what() << "\n";
-    return 1;
-  }
+  return hat::run_tool(
+      "hat-model", kTop,
+      {{"info", cmd_info}, {"convert", cmd_convert}, {"embed", cmd_embed}, {"bench", cmd_bench}},
+      argc, argv);
 }
