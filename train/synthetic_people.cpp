@@ -1,0 +1,200 @@
+#include "train/synthetic_people.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include <opencv2/imgproc.hpp>
+
+namespace hat {
+
+namespace {
+
+using Rng = std::mt19937_64;
+
+double uniform(Rng& rng, double lo, double hi) {
+  return std::uniform_real_distribution<double>(lo, hi)(rng);
+}
+int pick(Rng& rng, int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); }
+
+cv::Scalar colour(Rng& rng) {
+  // Clothing palettes lean on saturated and dark colours, as real clothes do.
+  cv::Mat hsv(1, 1, CV_8UC3, cv::Scalar(pick(rng, 180), 40 + pick(rng, 215), 30 + pick(rng, 225)));
+  cv::Mat bgr;
+  cv::cvtColor(hsv, bgr, cv::COLOR_HSV2BGR);
+  const auto p = bgr.at<cv::Vec3b>(0, 0);
+  return cv::Scalar(p[0], p[1], p[2]);
+}
+
+cv::Scalar mix(const cv::Scalar& a, const cv::Scalar& b, double t) { return a * (1 - t) + b * t; }
+
+// Fills `mask`'s area of `img` with the colour and pattern of a garment.
+void paint(cv::Mat& img, const cv::Mat& mask, const cv::Scalar& base, const cv::Scalar& second,
+           int pattern, const cv::Rect& box) {
+  cv::Mat layer(img.size(), img.type(), base);
+  const int step = std::max(3, box.height / 6);
+  if (pattern == 1)
+    for (int y = box.y; y < box.y + box.height; y += 2 * step)
+      cv::rectangle(layer, cv::Rect(0, y, img.cols, step), second, -1);
+  if (pattern == 2)
+    for (int x = box.x; x < box.x + box.width; x += 2 * step)
+      cv::rectangle(layer, cv::Rect(x, 0, step, img.rows), second, -1);
+  if (pattern == 3)
+    for (int y = box.y; y < box.y + box.height; y += step)
+      for (int x = box.x + ((y - box.y) / step % 2) * step; x < box.x + box.width; x += 2 * step)
+        cv::rectangle(layer, cv::Rect(x, y, step, step), second, -1);
+  layer.copyTo(img, mask);
+}
+
+}  // namespace
+
+Identity make_identity(uint64_t seed) {
+  Rng rng(seed * 7919 + 17);
+  Identity id;
+  id.height = uniform(rng, 0.88, 1.0);
+  id.width = uniform(rng, 0.8, 1.2);
+  const cv::Scalar skins[] = {
+      {150, 180, 225}, {110, 150, 200}, {80, 115, 160}, {50, 75, 110}, {170, 200, 235}};
+  id.skin = skins[pick(rng, 5)];
+  const cv::Scalar hairs[] = {
+      {20, 20, 25}, {30, 50, 80}, {60, 100, 150}, {150, 150, 150}, {40, 40, 60}};
+  id.hair = hairs[pick(rng, 5)];
+  id.top = colour(rng);
+  id.pattern_colour = colour(rng);
+  id.bottom = colour(rng);
+  id.shoes = mix(colour(rng), cv::Scalar(20, 20, 20), 0.6);
+  id.bag_colour = colour(rng);
+  id.top_pattern = pick(rng, 5) < 2 ? 0 : 1 + pick(rng, 3);
+  id.bottom_style = pick(rng, 6) < 4 ? 0 : 1 + pick(rng, 2);
+  id.bag = pick(rng, 3);
+  id.long_hair = pick(rng, 3) == 0;
+  return id;
+}
+
+Camera make_camera(uint64_t seed) {
+  Rng rng(seed * 104729 + 3);
+  Camera c;
+  c.background_top = colour(rng) * 0.5 + cv::Scalar(90, 90, 90);
+  c.background_bottom = mix(colour(rng), cv::Scalar(110, 110, 110), 0.6);
+  c.cast = cv::Scalar(uniform(rng, 0.8, 1.2), uniform(rng, 0.85, 1.15), uniform(rng, 0.8, 1.2));
+  c.gain = uniform(rng, 0.7, 1.25);
+  c.blur = uniform(rng, 0.0, 1.4);
+  c.noise = uniform(rng, 2.0, 10.0);
+  c.scale = uniform(rng, 0.45, 1.0);  // how large people appear: the resolution of the crop
+  c.occlusion = uniform(rng, 0.0, 0.3);
+  c.texture_seed = static_cast<int>(seed);
+  return c;
+}
+
+cv::Mat render_person(const Identity& id, const Camera& cam, uint64_t seed, cv::Size size) {
+  Rng rng(seed);
+  // Draw at a camera-dependent resolution, then bring to the output size: distant cameras blur.
+  const int h = std::max(48, static_cast<int>(std::lround(256 * cam.scale))),
+            w = std::max(24, h / 2);
+  cv::Mat img(h, w, CV_8UC3);
+  for (int y = 0; y < h; ++y)
+    img.row(y).setTo(mix(cam.background_top, cam.background_bottom, static_cast<double>(y) / h));
+  Rng texture(static_cast<uint64_t>(cam.texture_seed) * 31 + seed % 5);
+  for (int i = 0; i < 6; ++i) {  // background clutter
+    const cv::Point c(pick(texture, w), pick(texture, h));
+    cv::ellipse(img, c, cv::Size(3 + pick(texture, w / 3), 3 + pick(texture, h / 6)), 0, 0, 360,
+                mix(cam.background_bottom, colour(texture), 0.35), -1);
+  }
+  const double s = h / 256.0;
+  const double cx = w / 2.0 + uniform(rng, -0.06, 0.06) * w;
+  const double body_h = 230 * s * id.height * uniform(rng, 0.95, 1.02);
+  const double top_y = h - body_h - 8 * s + uniform(rng, -4, 4) * s;
+  auto P = [&](double x, double y) {
+    return cv::Point(static_cast<int>(cx + x * s * id.width),
+                     static_cast<int>(top_y + y * body_h / 230));
+  };
+  const double phase = uniform(rng, 0, 2 * M_PI), swing = std::sin(phase) * 14;
+  const int facing = pick(rng, 3);  // 0 front, 1 back, 2 side
+  const int limb = std::max(2, static_cast<int>(11 * s * id.width));
+
+  // Legs and shoes.
+  cv::Mat mask = cv::Mat::zeros(img.size(), CV_8UC1);
+  const int hip = 120, knee = 170, foot = 222;
+  for (int side : {-1, 1}) {
+    const double dx = side * (facing == 2 ? 4 : 10), sw = side * swing;
+    cv::line(mask, P(dx, hip), P(dx + sw * 0.5, knee), 255, limb + 2);
+    cv::line(mask, P(dx + sw * 0.5, knee), P(dx + sw, foot), 255, limb);
+  }
+  cv::Mat skirt = cv::Mat::zeros(img.size(), CV_8UC1);
+  if (id.bottom_style == 2) {
+    std::vector<cv::Point> poly = {P(-20, hip - 10), P(20, hip - 10), P(30, 165), P(-30, 165)};
+    cv::fillConvexPoly(skirt, poly, 255);
+  }
+  cv::Mat legs_skin = mask.clone();
+  if (id.bottom_style == 0) {
+    paint(img, mask, id.bottom, id.bottom, 0, cv::Rect(0, 0, w, h));
+  } else {
+    cv::Mat upper = cv::Mat::zeros(img.size(), CV_8UC1);
+    cv::rectangle(upper, cv::Rect(0, 0, w, P(0, id.bottom_style == 1 ? 155 : 120).y), 255, -1);
+    paint(img, legs_skin, id.skin, id.skin, 0, cv::Rect(0, 0, w, h));
+    cv::Mat shorts;
+    cv::bitwise_and(mask, upper, shorts);
+    paint(img, shorts, id.bottom, id.bottom, 0, cv::Rect(0, 0, w, h));
+    paint(img, skirt, id.bottom, id.bottom, 0, cv::Rect(0, 0, w, h));
+  }
+  for (int side : {-1, 1}) {
+    const double dx = side * (facing == 2 ? 4 : 10) + side * swing;
+    cv::ellipse(img, P(dx + (facing == 2 ? 5 : 0), foot + 2),
+                cv::Size(std::max(2, limb), std::max(1, limb / 2)), 0, 0, 360, id.shoes, -1);
+  }
+  // Torso with the shirt's pattern.
+  cv::Mat torso = cv::Mat::zeros(img.size(), CV_8UC1);
+  const double half = facing == 2 ? 17 : 24;
+  std::vector<cv::Point> body = {P(-half, 48), P(half, 48), P(half * 0.85, hip + 6),
+                                 P(-half * 0.85, hip + 6)};
+  cv::fillConvexPoly(torso, body, 255);
+  paint(img, torso, id.top, id.pattern_colour, id.top_pattern, cv::boundingRect(body));
+  // Arms swing against the legs.
+  for (int side : {-1, 1}) {
+    const double sw = -side * swing * 0.8;
+    const cv::Point shoulder = P(side * (half + 2), 54), hand = P(side * (half + 6) + sw, 118);
+    cv::line(img, shoulder, hand, id.top, limb);
+    cv::circle(img, hand, std::max(2, limb / 2 + 1), id.skin, -1);
+  }
+  // Bag: a backpack shows from behind and the side, a shoulder bag at the hip.
+  if (id.bag == 1 && facing != 0)
+    cv::rectangle(
+        img, cv::Rect(P(facing == 2 ? -half - 10 : -16, 56), P(facing == 2 ? -half + 4 : 16, 108)),
+        id.bag_colour, -1);
+  if (id.bag == 2) {
+    cv::line(img, P(-half + 4, 50), P(half, hip - 10), mix(id.bag_colour, cv::Scalar(0, 0, 0), 0.3),
+             std::max(1, limb / 3));
+    cv::rectangle(img, cv::Rect(P(half - 6, hip - 22), P(half + 12, hip + 2)), id.bag_colour, -1);
+  }
+  // Head and hair.
+  const cv::Point head = P(0, 28);
+  const int r = std::max(3, static_cast<int>(18 * s));
+  cv::circle(img, head, r, facing == 1 ? id.hair : id.skin, -1);
+  cv::ellipse(img, head - cv::Point(0, r / 3), cv::Size(r, r * 2 / 3), 0, 180, 360, id.hair, -1);
+  if (id.long_hair)
+    cv::rectangle(img, cv::Rect(head + cv::Point(-r, 0), head + cv::Point(r, r + r / 2)), id.hair,
+                  -1);
+  // Partial occlusion by something in the scene.
+  if (uniform(rng, 0, 1) < cam.occlusion) {
+    const int oh = static_cast<int>(h * uniform(rng, 0.15, 0.35));
+    const bool bottom = pick(rng, 2) == 0;
+    cv::rectangle(img, cv::Rect(0, bottom ? h - oh : 0, w, oh),
+                  mix(colour(rng), cam.background_bottom, 0.5), -1);
+  }
+  // The camera: illumination, colour cast, blur, resampling and sensor noise.
+  cv::Mat f;
+  img.convertTo(f, CV_32FC3);
+  const double gain = cam.gain * uniform(rng, 0.92, 1.08);
+  cv::multiply(f, cv::Scalar(cam.cast[0] * gain, cam.cast[1] * gain, cam.cast[2] * gain), f);
+  if (cam.blur > 0.2) cv::GaussianBlur(f, f, cv::Size(0, 0), cam.blur);
+  cv::resize(f, f, size, 0, 0, f.rows > size.height ? cv::INTER_AREA : cv::INTER_LINEAR);
+  cv::Mat noise(f.size(), f.type());
+  cv::RNG cvrng(seed);
+  cvrng.fill(noise, cv::RNG::NORMAL, 0, cam.noise);
+  f += noise;
+  cv::Mat out;
+  f.convertTo(out, CV_8UC3);
+  return out;
+}
+
+}  // namespace hat
