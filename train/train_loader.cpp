@@ -1,0 +1,98 @@
+#include "train/train_loader.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "model/error.h"
+
+namespace hat {
+
+namespace {
+
+std::vector<int> relabel(const std::vector<ImageRecord>& images) {
+  std::map<int, int> ids;
+  for (const auto& r : images) ids.emplace(r.pid, 0);
+  int next = 0;
+  for (auto& [pid, label] : ids) label = next++;
+  std::vector<int> labels;
+  for (const auto& r : images) labels.push_back(ids[r.pid]);
+  return labels;
+}
+
+std::mutex log_mutex;
+
+}  // namespace
+
+TrainLoader::TrainLoader(std::vector<ImageRecord> images, const PreprocessConfig& preprocess,
+                         const LoaderOptions& options, std::ostream& log)
+    : images_(std::move(images)),
+      labels_(relabel(images_)),
+      preprocess_(preprocess),
+      options_(options),
+      sampler_(labels_, options.p, options.k, options.seed),
+      log_(log) {
+  if (options.threads < 1) throw Error("the loader needs at least one thread");
+  num_classes_ = labels_.empty() ? 0 : *std::max_element(labels_.begin(), labels_.end()) + 1;
+}
+
+TrainBatch TrainLoader::load(int epoch, int index, const std::vector<int>& members) {
+  // One generator per image, seeded by its place in the run: thread scheduling cannot change it.
+  TrainBatch batch;
+  std::vector<torch::Tensor> inputs;
+  std::vector<int64_t> labels;
+  for (size_t i = 0; i < members.size(); ++i) {
+    const ImageRecord& record = images_[members[i]];
+    torch::Tensor x;
+    try {
+      x = rgb_to_input(read_rgb_image(record.path), preprocess_);
+    } catch (const Error& e) {
+      std::lock_guard<std::mutex> lock(log_mutex);
+      log_ << "warning: skipped " << e.what() << "\n";
+      ++batch.skipped;
+      continue;
+    }
+    if (options_.augmentation) {
+      auto gen = at::make_generator<at::CPUGeneratorImpl>(
+          options_.seed * 1000003ULL + static_cast<uint64_t>(epoch) * 65537ULL +
+          static_cast<uint64_t>(index) * 131ULL + i);
+      x = augment(x, options_.augment, preprocess_, gen);
+    }
+    inputs.push_back(x);
+    labels.push_back(labels_[members[i]]);
+  }
+  batch.images = inputs.empty() ? torch::empty({0, 3, preprocess_.height, preprocess_.width})
+                                : torch::stack(inputs);
+  batch.labels = torch::tensor(labels, torch::kInt64);
+  return batch;
+}
+
+void TrainLoader::start_epoch(int epoch, int first) {
+  for (auto& f : ahead_) f.wait();
+  ahead_.clear();
+  epoch_ = epoch;
+  batches_ = sampler_.epoch(epoch);
+  cursor_ = static_cast<size_t>(std::max(0, first));
+  for (int t = 0; t < options_.threads && cursor_ + t < batches_.size(); ++t) {
+    const size_t b = cursor_ + t;
+    ahead_.push_back(std::async(
+        std::launch::async, [this, b] { return load(epoch_, static_cast<int>(b), batches_[b]); }));
+  }
+}
+
+bool TrainLoader::next(TrainBatch& batch) {
+  if (ahead_.empty()) return false;
+  batch = ahead_.front().get();
+  ahead_.erase(ahead_.begin());
+  skipped_total_ += batch.skipped;
+  const size_t b = cursor_ + ahead_.size() + 1;  // keep `threads` batches in flight
+  ++cursor_;
+  if (b < batches_.size())
+    ahead_.push_back(std::async(
+        std::launch::async, [this, b] { return load(epoch_, static_cast<int>(b), batches_[b]); }));
+  return true;
+}
+
+}  // namespace hat
