@@ -5,6 +5,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "evaluation/line_plot.h"
 #include "model/error.h"
 #include "model/file_io.h"
 #include "model/preprocess.h"
@@ -43,36 +44,15 @@ nlohmann::json to_json(const MetricsSummary& m) {
 }
 
 void write_cmc_plot(const std::string& path, const MetricsSummary& m, const std::string& title) {
-  const int w = 640, h = 420, left = 60, right = 20, top = 60, bottom = 50;
-  cv::Mat img(h, w, CV_8UC3, cv::Scalar(255, 255, 255));
-  const int pw = w - left - right, ph = h - top - bottom;
-  const cv::Scalar axis(0, 0, 0), grid(225, 225, 225), curve(200, 90, 30);
-  const int ranks = static_cast<int>(m.cmc.size());
-  auto px = [&](double rank) {
-    return left + static_cast<int>(pw * (rank - 1) / std::max(1, ranks - 1));
-  };
-  auto py = [&](double v) { return top + static_cast<int>(ph * (1.0 - v)); };
-  for (int t = 0; t <= 10; ++t) {
-    cv::line(img, {left, py(t / 10.0)}, {left + pw, py(t / 10.0)}, grid);
-    cv::putText(img, std::to_string(t * 10), {left - 35, py(t / 10.0) + 5},
-                cv::FONT_HERSHEY_SIMPLEX, 0.4, axis);
+  Series cmc{"CMC", {}, {}};
+  for (size_t r = 0; r < m.cmc.size(); ++r) {
+    cmc.x.push_back(static_cast<double>(r + 1));
+    cmc.y.push_back(100 * m.cmc[r]);
   }
-  for (int r = 1; r <= ranks; r += std::max(1, ranks / 10)) {
-    cv::line(img, {px(r), top}, {px(r), top + ph}, grid);
-    cv::putText(img, std::to_string(r), {px(r) - 6, top + ph + 18}, cv::FONT_HERSHEY_SIMPLEX, 0.4,
-                axis);
-  }
-  cv::rectangle(img, {left, top}, {left + pw, top + ph}, axis);
-  for (int r = 1; r < ranks; ++r)
-    cv::line(img, {px(r), py(m.cmc[r - 1])}, {px(r + 1), py(m.cmc[r])}, curve, 2, cv::LINE_AA);
-  if (ranks == 1) cv::circle(img, {px(1), py(m.cmc[0])}, 3, curve, -1);
   char caption[200];
-  std::snprintf(caption, sizeof caption, "%s   mAP %.1f  R1 %.1f  mINP %.1f", title.c_str(),
-                100 * m.mAP, 100 * cmc_at(m, 1), 100 * m.mINP);
-  cv::putText(img, caption, {left, 25}, cv::FONT_HERSHEY_SIMPLEX, 0.5, axis, 1, cv::LINE_AA);
-  cv::putText(img, "rank", {left + pw / 2 - 15, h - 12}, cv::FONT_HERSHEY_SIMPLEX, 0.45, axis);
-  cv::putText(img, "matching rate (%)", {5, top - 12}, cv::FONT_HERSHEY_SIMPLEX, 0.4, axis);
-  write_png(path, img);
+  std::snprintf(caption, sizeof caption, "%s   mAP %.1f  R1 %.1f  mINP %.1f", title.c_str(), 100 * m.mAP,
+                100 * cmc_at(m, 1), 100 * m.mINP);
+  write_line_plot(path, caption, "rank", "matching rate (%)", {cmc}, 0, 100);
 }
 
 void write_ranked_list(const std::string& path, const RankedListInput& in) {

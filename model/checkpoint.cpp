@@ -20,6 +20,12 @@ void save_checkpoint(const std::string& path, const Checkpoint& ckpt) {
   dict.insert("preprocess", to_json(ckpt.preprocess).dump());
   dict.insert("provenance", ckpt.provenance.dump());
   dict.insert("state_dict", weights);
+  if (!ckpt.training.is_null()) {
+    c10::Dict<std::string, torch::Tensor> training;
+    for (const auto& item : ckpt.training_tensors) training.insert(item.key(), item.value().detach().to(torch::kCPU).contiguous());
+    dict.insert("training", ckpt.training.dump());
+    dict.insert("training_tensors", training);
+  }
   const std::vector<char> bytes = torch::pickle_save(dict);
   write_file_atomically(path, bytes.data(), bytes.size());
 }
@@ -60,7 +66,19 @@ Checkpoint checkpoint_from_dict(const c10::impl::GenericDict& dict, const std::s
   const auto weights = entry("state_dict");
   if (!weights.isGenericDict()) throw Error(path + ": checkpoint entry 'state_dict' is not a dict");
   ckpt.state = to_state_dict(weights.toGenericDict(), path);
+  if (dict.find(std::string("training")) != dict.end()) {
+    ckpt.training = json_entry("training");
+    const auto tensors = entry("training_tensors");
+    if (!tensors.isGenericDict()) throw Error(path + ": checkpoint entry 'training_tensors' is not a dict");
+    ckpt.training_tensors = to_state_dict(tensors.toGenericDict(), path);
+  }
   return ckpt;
+}
+
+Checkpoint read_checkpoint(const std::string& path) {
+  const auto dict = parse_torch_save_dict(read_file_bytes(path), path);
+  if (!is_checkpoint_dict(dict)) throw Error(path + ": not a hat-reid checkpoint");
+  return checkpoint_from_dict(dict, path);
 }
 
 std::string utc_timestamp() {

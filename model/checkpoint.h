@@ -25,6 +25,9 @@ struct Checkpoint {
   // Where the weights come from: source, dataset, epoch, metrics, creation time, tool version.
   nlohmann::json provenance = nlohmann::json::object();
   StateDict state;
+  // A training run's resumable state (optimiser, RNG, progress), absent from released models.
+  nlohmann::json training;  // null when absent
+  StateDict training_tensors;
 };
 
 // Serialises atomically (temporary file + rename): a crash or a full disk keeps the old file.
@@ -35,6 +38,9 @@ bool is_checkpoint_dict(const c10::impl::GenericDict& dict);
 
 // Decodes a project checkpoint dict; hat::Error names the file and the missing or bad entry.
 Checkpoint checkpoint_from_dict(const c10::impl::GenericDict& dict, const std::string& path);
+
+// A project checkpoint file with everything in it (training state included).
+Checkpoint read_checkpoint(const std::string& path);
 
 // The current UTC time as ISO 8601, for provenance.
 std::string utc_timestamp();

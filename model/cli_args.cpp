@@ -24,6 +24,17 @@ ArgParser& ArgParser::flag(const std::string& name, const std::string& help) {
   return *this;
 }
 
+ArgParser& ArgParser::repeated(const std::string& name, const std::string& metavar,
+                               const std::string& help) {
+  options_.push_back({name, metavar, help + " (repeatable)", "", false, true});
+  return *this;
+}
+
+std::vector<std::string> ArgParser::get_all(const std::string& name) const {
+  const auto it = repeated_values_.find(name);
+  return it == repeated_values_.end() ? std::vector<std::string>{} : it->second;
+}
+
 ArgParser& ArgParser::positional(const std::string& name, const std::string& help, bool many) {
   positionals_.push_back({name, name, help, "", false});
   many_ = many;
@@ -59,12 +70,17 @@ bool ArgParser::parse(const std::vector<std::string>& args) {
       if (spec->is_flag) {
         if (eq != std::string::npos) throw UsageError("--" + name + " takes no value");
         values_[name] = "1";
-      } else if (eq != std::string::npos) {
-        values_[name] = value;
       } else {
-        if (i + 1 >= args.size())
-          throw UsageError("--" + name + " needs a value (" + spec->metavar + ")");
-        values_[name] = args[++i];
+        if (eq == std::string::npos) {
+          if (i + 1 >= args.size())
+            throw UsageError("--" + name + " needs a value (" + spec->metavar + ")");
+          value = args[++i];
+        }
+        if (spec->repeated) {
+          repeated_values_[name].push_back(value);
+        } else {
+          values_[name] = value;
+        }
       }
     } else {
       pos.push_back(a);

@@ -23,6 +23,9 @@ class ArgParser {
   ArgParser& option(const std::string& name, const std::string& metavar, const std::string& help,
                     const std::string& default_value = "");
   ArgParser& flag(const std::string& name, const std::string& help);
+  // An option that may be given several times; get_all() returns every value in order.
+  ArgParser& repeated(const std::string& name, const std::string& metavar, const std::string& help);
+  std::vector<std::string> get_all(const std::string& name) const;
   // `many`: takes all remaining positional arguments (at least one).
   ArgParser& positional(const std::string& name, const std::string& help, bool many = false);
   // Optional trailing arguments (zero or more), returned by rest().
@@ -44,7 +47,9 @@ class ArgParser {
   struct Spec {
     std::string name, metavar, help, default_value;
     bool is_flag = false;
+    bool repeated = false;
   };
+  std::map<std::string, std::vector<std::string>> repeated_values_;
   std::string program_, summary_;
   std::vector<Spec> options_;
   std::vector<Spec> positionals_;

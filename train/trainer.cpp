@@ -1,0 +1,345 @@
+#include "train/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/autocast_mode.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "evaluation/evaluator.h"
+#include "evaluation/feature_extractor.h"
+#include "evaluation/labels_io.h"
+#include "evaluation/line_plot.h"
+#include "evaluation/progress_bar.h"
+#include "evaluation/readers.h"
+#include "evaluation/report.h"
+#include "model/checkpoint.h"
+#include "model/embedding_engine.h"
+#include "model/error.h"
+#include "model/file_io.h"
+#include "model/model_loader.h"
+#include "model/torchvision_import.h"
+#include "model/version.h"
+#include "train/lr_schedule.h"
+
+namespace hat {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Autocast for the forward pass on CUDA; a no-op elsewhere.
+class AutocastScope {
+ public:
+  AutocastScope(bool on, torch::ScalarType dtype) : on_(on) {
+    if (!on_) return;
+    at::autocast::set_autocast_enabled(at::kCUDA, true);
+    at::autocast::set_autocast_dtype(at::kCUDA, dtype);
+    at::autocast::increment_nesting();
+  }
+  ~AutocastScope() {
+    if (!on_) return;
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    at::autocast::set_autocast_enabled(at::kCUDA, false);
+  }
+
+ private:
+  bool on_;
+};
+
+torch::Tensor bytes_tensor(const std::string& bytes) {
+  auto t = torch::empty({static_cast<int64_t>(bytes.size())}, torch::kUInt8);
+  std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
+  return t;
+}
+
+std::string tensor_bytes(const torch::Tensor& t) {
+  const auto c = t.contiguous();
+  return std::string(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.numel()));
+}
+
+void make_dir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST)
+    throw Error(dir + ": cannot create the run folder");
+}
+
+}  // namespace
+
+nlohmann::json to_json(const EpochRecord& r) {
+  return {{"epoch", r.epoch},          {"lr", r.lr},
+          {"seconds", r.seconds},      {"images_per_second", r.images_per_second},
+          {"loss", r.total},           {"identity_loss", r.identity},
+          {"triplet_loss", r.triplet}, {"skipped_images", r.skipped},
+          {"metrics", r.metrics}};
+}
+
+EpochRecord epoch_record_from_json(const nlohmann::json& j) {
+  EpochRecord r;
+  r.epoch = j.at("epoch");
+  r.lr = j.at("lr");
+  r.seconds = j.at("seconds");
+  r.images_per_second = j.at("images_per_second");
+  r.total = j.at("loss");
+  r.identity = j.at("identity_loss").get<std::array<double, 4>>();
+  r.triplet = j.at("triplet_loss").get<std::array<double, 4>>();
+  r.skipped = j.at("skipped_images");
+  r.metrics = j.at("metrics");
+  return r;
+}
+
+Trainer::Trainer(TrainConfig config, std::ostream& log)
+    : config_(std::move(config)), log_(log), device_(parse_device(config_.device)) {
+  if (config_.output.empty()) throw Error("no run folder given (--output)");
+  if (config_.threads > 0) torch::set_num_threads(config_.threads);
+  ReaderOptions reader;
+  reader.msmt17_train_only = config_.msmt17_train_only;
+  data_ = read_dataset(config_.dataset, config_.root, reader, log_);
+
+  torch::manual_seed(config_.seed);
+  HatConfig model_config = preset(config_.preset);
+  const PreprocessConfig preprocess = PreprocessConfig::for_model(model_config);
+  LoaderOptions lo;
+  lo.p = config_.p;
+  lo.k = config_.k;
+  lo.threads = config_.loader_threads;
+  lo.seed = config_.seed;
+  lo.augment = config_.augment;
+  lo.augmentation = config_.augmentation;
+  loader_ = std::make_unique<TrainLoader>(data_.train, preprocess, lo, log_);
+  model_config.num_classes = loader_->num_classes();
+  model_ = HatModel(model_config);
+  if (!config_.pretrained.empty())
+    import_torchvision_backbone(*model_, read_state_dict_file(config_.pretrained),
+                                config_.pretrained);
+  model_->to(device_);
+  if (device_.is_cuda()) {
+    // Channels-last convolutions run on the tensor cores' native layout.
+    for (auto& p : model_->parameters())
+      if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
+    autocast_ = config_.amp != "off";
+    autocast_dtype_ = config_.amp == "fp16" ? torch::kHalf : torch::kBFloat16;
+  }
+  optimizer_options_ = {config_.lr, config_.weight_decay, config_.transformer_lr_factor};
+  optimizer_ = make_optimizer(*model_, optimizer_options_);
+}
+
+Trainer::~Trainer() = default;
+
+EpochRecord Trainer::train_epoch(int epoch) {
+  LrSchedule schedule;
+  schedule.base_lr = config_.lr;
+  schedule.warmup_epochs = config_.warmup_epochs;
+  schedule.warmup_factor = config_.warmup_factor;
+  schedule.gamma = config_.gamma;
+  schedule.milestones =
+      LrSchedule::every(config_.first_milestone, config_.milestone_step, config_.epochs);
+  EpochRecord r;
+  r.epoch = epoch + 1;
+  r.lr = schedule.lr_at(epoch);
+  set_learning_rate(*optimizer_, r.lr, optimizer_options_);
+  model_->train();
+  int batches = loader_->batches_per_epoch();
+  if (config_.max_batches_per_epoch > 0) batches = std::min(batches, config_.max_batches_per_epoch);
+  ProgressBar bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(config_.epochs),
+                  batches, config_.progress);
+  loader_->start_epoch(epoch);
+  const auto start = Clock::now();
+  int64_t images = 0;
+  int steps = 0;
+  TrainBatch batch;
+  for (int b = 0; b < batches && loader_->next(batch); ++b) {
+    r.skipped += batch.skipped;
+    bar.advance();
+    if (batch.images.size(0) < 2) continue;  // nothing to learn from (all corrupt)
+    auto x = batch.images.to(device_);
+    if (device_.is_cuda()) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+    const auto y = batch.labels.to(device_);
+    LossTerms terms;
+    {
+      AutocastScope autocast(autocast_, autocast_dtype_);
+      terms = deep_supervision_loss(model_->forward_train(x), y, config_.loss);
+    }
+    optimizer_->zero_grad();
+    if (autocast_ && autocast_dtype_ == torch::kHalf) {
+      // fp16: scale the loss so small gradients survive; skip steps whose gradients overflowed.
+      (terms.total * loss_scale_).backward();
+      bool finite = true;
+      for (auto& p : model_->parameters())
+        if (p.grad().defined()) {
+          p.mutable_grad().div_(loss_scale_);
+          finite = finite && torch::isfinite(p.grad()).all().item<bool>();
+        }
+      if (finite) {
+        optimizer_->step();
+        if (++good_steps_ % 2000 == 0) loss_scale_ *= 2;
+      } else {
+        loss_scale_ /= 2;
+        good_steps_ = 0;
+      }
+    } else {
+      terms.total.backward();
+      optimizer_->step();
+    }
+    ++steps;
+    images += x.size(0);
+    r.total += terms.total.item<double>();
+    for (int i = 0; i < 4; ++i) {
+      r.identity[i] += terms.identity[i].item<double>();
+      r.triplet[i] += terms.triplet[i].item<double>();
+    }
+  }
+  bar.finish();
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.images_per_second = images / std::max(1e-9, r.seconds);
+  if (steps > 0) {
+    r.total /= steps;
+    for (int i = 0; i < 4; ++i) {
+      r.identity[i] /= steps;
+      r.triplet[i] /= steps;
+    }
+  }
+  if (!std::isfinite(r.total))
+    throw Error("training diverged at epoch " + std::to_string(r.epoch) + " (loss is not finite)");
+  return r;
+}
+
+MetricsSummary Trainer::evaluate() {
+  LoadedModel loaded;
+  loaded.model = model_;
+  loaded.preprocess = PreprocessConfig::for_model(model_->config());
+  EngineOptions eo;
+  eo.device = config_.device;
+  eo.batch_size = config_.eval_batch;
+  EmbeddingEngine engine(loaded, eo);
+  ExtractOptions xo;
+  xo.progress = false;
+  auto qf = extract_features(engine, data_.query, eo.batch_size, xo);
+  auto gf = extract_features(engine, data_.gallery, eo.batch_size, xo);
+  const auto e = hat::evaluate(std::move(qf), std::move(gf), labels_of(data_.query),
+                               labels_of(data_.gallery), {});
+  model_->train();
+  return e.metrics;
+}
+
+void Trainer::write_log_and_curves() const {
+  std::ostringstream lines;
+  for (const auto& r : history_) lines << to_json(r).dump() << "\n";
+  const std::string text = lines.str();
+  write_file_atomically(config_.output + "/log.jsonl", text.data(), text.size());
+  Series loss{"loss", {}, {}}, map{"mAP (%)", {}, {}};
+  double max_loss = 0;
+  for (const auto& r : history_) {
+    loss.x.push_back(r.epoch);
+    loss.y.push_back(r.total);
+    max_loss = std::max(max_loss, r.total);
+    if (!r.metrics.is_null()) {
+      map.x.push_back(r.epoch);
+      map.y.push_back(100 * r.metrics["mAP"].get<double>());
+    }
+  }
+  // One chart: the loss scaled to percent of its maximum, so both share the 0..100 axis.
+  for (auto& y : loss.y) y = 100 * y / std::max(1e-12, max_loss);
+  loss.name = "loss (% of max " + std::to_string(max_loss).substr(0, 5) + ")";
+  std::vector<Series> series = {loss};
+  if (!map.x.empty()) series.push_back(map);
+  write_line_plot(config_.output + "/curves.png", data_.name + " / " + model_->config().preset,
+                  "epoch", "percent", series, 0, 100);
+}
+
+void Trainer::save_checkpoint_files(bool final) {
+  Checkpoint ckpt;
+  ckpt.config = model_->config();
+  ckpt.preprocess = PreprocessConfig::for_model(ckpt.config);
+  ckpt.state = module_state(*model_);
+  nlohmann::json last_metrics;
+  for (const auto& r : history_)
+    if (!r.metrics.is_null()) last_metrics = r.metrics;
+  ckpt.provenance = {{"source", "hat-train " + std::string(kVersion)},
+                     {"dataset", data_.name},
+                     {"epoch", completed_},
+                     {"metrics", last_metrics},
+                     {"pretrained", config_.pretrained},
+                     {"seed", config_.seed},
+                     {"created", utc_timestamp()}};
+  if (final) save_checkpoint(config_.output + "/model.hat", ckpt);
+  // The resumable copy: optimiser, random state and history beside the weights, in one file so
+  // that they can never disagree.
+  torch::serialize::OutputArchive archive;
+  optimizer_->save(archive);
+  std::ostringstream os;
+  archive.save_to(os);
+  auto gen = at::detail::getDefaultCPUGenerator();
+  torch::Tensor rng;
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    rng = gen.get_state();
+  }
+  nlohmann::json history = nlohmann::json::array();
+  for (const auto& r : history_) history.push_back(to_json(r));
+  ckpt.training = {{"completed_epochs", completed_},
+                   {"history", history},
+                   {"config", to_json(config_)},
+                   {"loss_scale", loss_scale_},
+                   {"good_steps", good_steps_}};
+  ckpt.training_tensors.insert("optimizer", bytes_tensor(os.str()));
+  ckpt.training_tensors.insert("cpu_rng", rng);
+  save_checkpoint(config_.output + "/last.hat", ckpt);
+}
+
+void Trainer::restore(const std::string& path) {
+  const Checkpoint ckpt = read_checkpoint(path);
+  if (ckpt.training.is_null()) throw Error(path + ": holds no training state to resume from");
+  if (!(ckpt.config == model_->config()))
+    throw Error(path + ": was trained with another model configuration (preset '" +
+                ckpt.config.preset + "')");
+  {
+    torch::NoGradGuard ng;
+    load_state(*model_, ckpt.state, path);
+  }
+  std::istringstream is(tensor_bytes(ckpt.training_tensors["optimizer"]));
+  torch::serialize::InputArchive archive;
+  archive.load_from(is, device_);
+  optimizer_->load(archive);
+  auto gen = at::detail::getDefaultCPUGenerator();
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(ckpt.training_tensors["cpu_rng"]);
+  }
+  completed_ = ckpt.training.at("completed_epochs");
+  loss_scale_ = ckpt.training.at("loss_scale");
+  good_steps_ = ckpt.training.at("good_steps");
+  history_.clear();
+  for (const auto& r : ckpt.training.at("history")) history_.push_back(epoch_record_from_json(r));
+  log_ << "resumed " << path << " after epoch " << completed_ << "\n";
+}
+
+void Trainer::run(bool resume) {
+  make_dir(config_.output);
+  const std::string config_text = to_json(config_).dump(2) + "\n";
+  write_file_atomically(config_.output + "/config.json", config_text.data(), config_text.size());
+  if (resume) restore(config_.output + "/last.hat");
+  for (int epoch = completed_; epoch < config_.epochs; ++epoch) {
+    EpochRecord r = train_epoch(epoch);
+    completed_ = epoch + 1;
+    const bool last = completed_ == config_.epochs;
+    if (last || (config_.eval_every > 0 && completed_ % config_.eval_every == 0))
+      r.metrics = to_json(evaluate());
+    history_.push_back(r);
+    char line[256];
+    std::snprintf(line, sizeof line, "epoch %d/%d: loss %.4f, lr %.2e, %.1f images/s", r.epoch,
+                  config_.epochs, r.total, r.lr, r.images_per_second);
+    log_ << line;
+    if (!r.metrics.is_null())
+      log_ << ", mAP " << 100 * r.metrics["mAP"].get<double>() << " %, R1 "
+           << 100 * r.metrics["cmc"][0].get<double>() << " %";
+    if (r.skipped) log_ << ", " << r.skipped << " unreadable image(s) skipped";
+    log_ << "\n";
+    write_log_and_curves();
+    if (last || completed_ % config_.checkpoint_every == 0) save_checkpoint_files(last);
+  }
+}
+
+}  // namespace hat

@@ -1,0 +1,74 @@
+// The training engine: the HAT recipe end to end on a dataset, with periodic evaluation,
+// crash-safe checkpoints, exact resume, a JSON-lines log and loss / mAP curves.
+//
+// RUN_DIR holds config.json, log.jsonl (one line per epoch), last.hat (the model plus the
+// optimiser, RNG and progress, written atomically every checkpoint_every epochs), model.hat (the
+// final model for every tool and the plugin, with its metrics) and curves.png.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <ostream>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "evaluation/dataset.h"
+#include "evaluation/metrics.h"
+#include "model/hat_model.h"
+#include "train/optimizer.h"
+#include "train/train_config.h"
+#include "train/train_loader.h"
+
+namespace hat {
+
+struct EpochRecord {
+  int epoch = 0;  // 1-based: epochs completed
+  double lr = 0, seconds = 0, images_per_second = 0, total = 0;
+  std::array<double, 4> identity{}, triplet{};  // mean per branch: global, level1, level2, level3
+  int64_t skipped = 0;
+  nlohmann::json metrics;  // mAP / cmc / mINP when evaluated this epoch, else null
+};
+nlohmann::json to_json(const EpochRecord& record);
+EpochRecord epoch_record_from_json(const nlohmann::json& json);
+
+class Trainer {
+ public:
+  Trainer(TrainConfig config, std::ostream& log);
+  ~Trainer();
+
+  // Trains up to config.epochs. With `resume`, continues from RUN_DIR/last.hat exactly where it
+  // stopped (same weights, optimiser, schedule, sampler and random state).
+  void run(bool resume);
+
+  // mAP / CMC / mINP of the current model on the dataset's query and gallery.
+  MetricsSummary evaluate();
+
+  const std::vector<EpochRecord>& history() const { return history_; }
+  HatModel model() const { return model_; }
+  const TrainConfig& config() const { return config_; }
+  int completed_epochs() const { return completed_; }
+
+ private:
+  EpochRecord train_epoch(int epoch);
+  void save_checkpoint_files(bool final);
+  void restore(const std::string& path);
+  void write_log_and_curves() const;
+
+  TrainConfig config_;
+  std::ostream& log_;
+  ReidDataset data_;
+  std::unique_ptr<TrainLoader> loader_;
+  HatModel model_{nullptr};
+  OptimizerOptions optimizer_options_;
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+  torch::Device device_;
+  bool autocast_ = false;
+  torch::ScalarType autocast_dtype_ = torch::kBFloat16;
+  double loss_scale_ = 65536.0;  // fp16 only
+  int good_steps_ = 0;
+  int completed_ = 0;
+  std::vector<EpochRecord> history_;
+};
+
+}  // namespace hat
