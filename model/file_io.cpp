@@ -10,6 +10,8 @@
 #include <sstream>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "model/error.h"
 
 namespace hat {
@@ -70,6 +72,11 @@ void write_file_atomically(const std::string& path, const void* data, size_t siz
     ::fsync(dir);
     ::close(dir);
   }
+}
+
+void write_json_file(const std::string& path, const nlohmann::json& json) {
+  const std::string text = json.dump(2) + "\n";
+  write_file_atomically(path, text.data(), text.size());
 }
 
 std::vector<char> read_file_bytes(const std::string& path) {

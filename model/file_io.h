@@ -6,11 +6,16 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace hat {
 
 // Replaces `path` with `size` bytes only once they are safely on disk; on any failure the old
 // file is untouched, the temporary is removed and hat::Error says what failed.
 void write_file_atomically(const std::string& path, const void* data, size_t size);
+
+// `json` pretty-printed, written atomically.
+void write_json_file(const std::string& path, const nlohmann::json& json);
 
 // Reads a whole file; hat::Error when it is missing or unreadable.
 std::string read_file(const std::string& path);

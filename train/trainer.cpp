@@ -318,8 +318,7 @@ void Trainer::restore(const std::string& path) {
 
 void Trainer::run(bool resume) {
   make_dir(config_.output);
-  const std::string config_text = to_json(config_).dump(2) + "\n";
-  write_file_atomically(config_.output + "/config.json", config_text.data(), config_text.size());
+  write_json_file(config_.output + "/config.json", to_json(config_));
   if (resume) restore(config_.output + "/last.hat");
   for (int epoch = completed_; epoch < config_.epochs; ++epoch) {
     EpochRecord r = train_epoch(epoch);

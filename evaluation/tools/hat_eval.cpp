@@ -69,8 +69,7 @@ void report(const ArgParser& p, const std::string& title, const hat::Evaluation&
     j["title"] = title;
     j["metric"] = p.get("metric");
     j["rerank"] = p.flag_set("rerank");
-    const std::string text = j.dump(2) + "\n";
-    hat::write_file_atomically(p.get("json"), text.data(), text.size());
+    hat::write_json_file(p.get("json"), j);
     std::cout << "metrics: " << p.get("json") << "\n";
   }
   if (p.has("report-dir")) {
@@ -247,8 +246,7 @@ int cmd_bench(const std::vector<std::string>& args) {
                         {"feature_mib", feature_mib},
                         {"metrics", hat::to_json(m)},
                         {"threads", torch::get_num_threads()}};
-    const std::string text = j.dump(2) + "\n";
-    hat::write_file_atomically(p.get("json"), text.data(), text.size());
+    hat::write_json_file(p.get("json"), j);
   }
   return 0;
 }

@@ -225,8 +225,7 @@ int cmd_bench(const std::vector<std::string>& args) {
     j["model"] = name;
     j["device"] = eo.device;
     j["threads"] = torch::get_num_threads();
-    const std::string text = j.dump(2) + "\n";
-    hat::write_file_atomically(p.get("json"), text.data(), text.size());
+    hat::write_json_file(p.get("json"), j);
   }
   return 0;
 }

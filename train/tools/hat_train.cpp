@@ -13,6 +13,7 @@
 #include "model/embedding_engine.h"
 #include "model/error.h"
 #include "model/file_io.h"
+#include "model/flops.h"
 #include "train/losses.h"
 #include "train/optimizer.h"
 #include "train/synthetic_dataset.h"
@@ -147,7 +148,8 @@ int cmd_bench(const std::vector<std::string>& args) {
   auto opt = hat::make_optimizer(*model, oo);
   const auto x = torch::randn({batch, 3, c.input_height, c.input_width},
                               torch::TensorOptions().device(device));
-  const auto y = torch::div(torch::arange(batch), 4, "floor").to(device);  // K = 4 images per identity
+  const auto y =
+      torch::div(torch::arange(batch), 4, "floor").to(device);  // K = 4 images per identity
   const bool amp = device.is_cuda() && p.get("amp") != "off";
   auto step = [&] {
     if (amp) {
@@ -171,11 +173,17 @@ int cmd_bench(const std::vector<std::string>& args) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double rate = batch * steps / seconds;
+  // Forward + backward is about 3x the forward pass's FLOPs; compared with this machine's GEMM
+  // rate measured now, in the same process.
+  const double gflop = 3 * hat::count_flops(c).total() / 1e9;
+  const double gemm = hat::measure_gemm_gflops(device, torch::kFloat32, 2048, 3.0);
   std::cout << std::fixed << std::setprecision(2) << "training " << c.preset << ", batch " << batch
             << ", device " << p.get("device") << (amp ? ", amp " + p.get("amp") : "")
             << ", threads " << torch::get_num_threads() << ": " << rate << " images/s ("
-            << 1e3 * seconds / steps << " ms/step), peak memory " << std::setprecision(0)
-            << hat::peak_rss_mib() << " MiB\n";
+            << 1e3 * seconds / steps << " ms/step), about " << gflop * rate
+            << " GFLOP/s = " << 100 * gflop * rate / gemm << " % of the fp32 GEMM rate (" << gemm
+            << " GFLOP/s, same run), peak memory " << std::setprecision(0) << hat::peak_rss_mib()
+            << " MiB\n";
   if (p.has("json")) {
     const nlohmann::json j = {{"preset", c.preset},
                               {"batch", batch},
@@ -183,9 +191,11 @@ int cmd_bench(const std::vector<std::string>& args) {
                               {"amp", amp ? p.get("amp") : "off"},
                               {"images_per_second", rate},
                               {"ms_per_step", 1e3 * seconds / steps},
-                              {"threads", torch::get_num_threads()}};
-    const std::string text = j.dump(2) + "\n";
-    hat::write_file_atomically(p.get("json"), text.data(), text.size());
+                              {"threads", torch::get_num_threads()},
+                              {"approx_gflops", gflop * rate},
+                              {"gemm_gflops", gemm},
+                              {"peak_rss_mib", hat::peak_rss_mib()}};
+    hat::write_json_file(p.get("json"), j);
   }
   return 0;
 }
