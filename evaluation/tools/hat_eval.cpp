@@ -15,6 +15,7 @@
 #include "evaluation/synthetic_features.h"
 #include "model/benchmark.h"
 #include "model/cli_args.h"
+#include "model/engine_options_cli.h"
 #include "model/error.h"
 #include "model/file_io.h"
 #include "model/npy.h"
@@ -98,19 +99,14 @@ int cmd_run(const std::vector<std::string>& args) {
            "market1501, dukemtmc, cuhk03np-labeled, cuhk03np-detected, msmt17, msmt17-v2, custom")
       .option("root", "DIR", "folder holding the dataset release")
       .option("model", "FILE", "checkpoint or reference state dict")
-      .option("device", "D", "cpu, cuda or cuda:N", "cpu")
-      .option("batch", "N", "crops per forward pass", "64")
-      .option("threads", "T", "intra-op CPU threads (0: LibTorch default)", "0")
       .flag("flip", "flip test: average each image's embedding with its mirror's")
       .option("save-features", "DIR",
               "also write query/gallery .npy and .tsv there (for hat-eval score)");
+  hat::add_engine_options(p, "64");
   add_eval_options(p);
   if (!p.parse(args)) return 0;
   const hat::ReidDataset data = hat::read_dataset(p.get("dataset"), p.get("root"), {}, std::cerr);
-  hat::EngineOptions eo;
-  eo.device = p.get("device");
-  eo.batch_size = p.get_int("batch", 1, 65536);
-  eo.threads = p.get_int("threads", 0, 1024);
+  const hat::EngineOptions eo = hat::engine_options(p);
   hat::EmbeddingEngine engine(hat::load_model(p.get("model")), eo);
   hat::ExtractOptions xo;
   xo.flip = p.flag_set("flip");

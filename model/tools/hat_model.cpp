@@ -9,6 +9,7 @@
 #include "model/benchmark.h"
 #include "model/cli_args.h"
 #include "model/embedding_engine.h"
+#include "model/engine_options_cli.h"
 #include "model/error.h"
 #include "model/file_io.h"
 #include "model/flops.h"
@@ -38,21 +39,6 @@ int64_t parameter_count(const hat::HatModel& model) {
   int64_t n = 0;
   for (const auto& p : model->parameters()) n += p.numel();
   return n;
-}
-
-// --batch, --device and --threads: how the embedding engine runs.
-void add_engine_options(ArgParser& p, const std::string& default_batch) {
-  p.option("batch", "N", "crops per forward pass", default_batch)
-      .option("device", "D", "cpu, cuda or cuda:N", "cpu")
-      .option("threads", "T", "intra-op CPU threads (0: LibTorch default)", "0");
-}
-
-hat::EngineOptions engine_options(const ArgParser& p) {
-  hat::EngineOptions eo;
-  eo.device = p.get("device");
-  eo.batch_size = p.get_int("batch", 1, 65536);
-  eo.threads = p.get_int("threads", 0, 1024);
-  return eo;
 }
 
 nlohmann::json describe(const hat::HatModel& model) {
@@ -157,11 +143,11 @@ int cmd_embed(const std::vector<std::string>& args) {
       ".npy whose rows follow the argument order.");
   p.option("model", "FILE", "checkpoint or reference state dict")
       .option("output", "OUT.npy", "where to write the embeddings");
-  add_engine_options(p, "32");
+  hat::add_engine_options(p, "32");
   p.flag("similarity", "also print the cosine similarity table")
       .positional("IMAGE", "image files", /*many=*/true);
   if (!p.parse(args)) return 0;
-  const hat::EngineOptions eo = engine_options(p);
+  const hat::EngineOptions eo = hat::engine_options(p);
   const std::string output = p.get("output");
   std::vector<cv::Mat> images;
   for (const auto& path : p.rest()) images.push_back(hat::read_rgb_image(path));
@@ -187,7 +173,7 @@ int cmd_bench(const std::vector<std::string>& args) {
       "run.");
   p.option("model", "FILE", "model file to benchmark")
       .option("preset", "NAME", "benchmark a preset with random weights instead");
-  add_engine_options(p, "8");
+  hat::add_engine_options(p, "8");
   p.option("warmup", "N", "untimed batches", "2")
       .option("iterations", "N", "minimum timed batches", "5")
       .option("seconds", "S", "minimum timed seconds", "10")
@@ -203,7 +189,7 @@ int cmd_bench(const std::vector<std::string>& args) {
     loaded.preprocess = hat::PreprocessConfig::for_model(loaded.model->config());
   }
   const std::string name = loaded.model->config().preset;
-  const hat::EngineOptions eo = engine_options(p);
+  const hat::EngineOptions eo = hat::engine_options(p);
   hat::EmbeddingEngine engine(std::move(loaded), eo);
   const auto r =
       hat::benchmark_engine(engine, eo.batch_size, p.get_int("warmup", 0, 1000),
