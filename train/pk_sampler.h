@@ -16,9 +16,6 @@ class PkSampler {
   // The batches of `epoch`: each P*K image indices, identities grouped K by K.
   std::vector<std::vector<int>> epoch(int epoch) const;
 
-  int p() const { return p_; }
-  int k() const { return k_; }
-
  private:
   std::vector<std::vector<int>> by_identity_;
   int p_, k_;

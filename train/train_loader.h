@@ -3,7 +3,6 @@
 // image is left out of its batch with a warning and counted, never a crash.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <future>
 #include <ostream>
