@@ -10,6 +10,9 @@ apt_packages=(
   g++ meson ninja-build pkg-config git
   python3 python3-venv
   libopencv-dev nlohmann-json3-dev libgtest-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
+  opencv-doc
 )
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -30,4 +33,15 @@ if [ ! -x .venv/bin/python ] || ! cmp -s requirements.txt .venv/requirements.ins
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -r requirements.txt
   cp requirements.txt .venv/requirements.installed
+fi
+
+# The sample video (PETS 2009 S2.L1 View 001) ships in opencv-doc, gzipped on some mirrors.
+sample=/usr/share/doc/opencv-doc/examples/data/vtest.avi
+mkdir -p data
+if [ ! -s data/vtest.avi ]; then
+  if [ -s "$sample" ]; then cp "$sample" data/vtest.avi.tmp
+  elif [ -s "$sample.gz" ]; then gunzip -c "$sample.gz" >data/vtest.avi.tmp
+  else echo "install-deps: the sample video $sample is missing (package opencv-doc)" >&2; exit 1
+  fi
+  mv data/vtest.avi.tmp data/vtest.avi
 fi

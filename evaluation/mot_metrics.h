@@ -1,0 +1,34 @@
+// Multi-object tracking metrics: CLEAR MOT (MOTA, with identity switches) and IDF1, as defined
+// by Bernardin & Stiefelhagen (2008) and Ristani et al. (2016), matching boxes at an IoU bar.
+#pragma once
+
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace hat {
+
+struct TrackedBox {
+  int id = 0;
+  cv::Rect box;
+};
+
+// One entry per frame, ground truth and tracker output in the same frame order.
+using TrackSequence = std::vector<std::vector<TrackedBox>>;
+
+struct MotMetrics {
+  double mota = 0.0;
+  double idf1 = 0.0;
+  long ground_truth = 0;  // ground-truth boxes over all frames
+  long misses = 0;
+  long false_positives = 0;
+  long id_switches = 0;
+  long idtp = 0;
+};
+
+double box_iou(const cv::Rect& a, const cv::Rect& b);
+
+MotMetrics evaluate_tracking(const TrackSequence& truth, const TrackSequence& tracked,
+                             double iou_threshold = 0.5);
+
+}  // namespace hat

@@ -1,0 +1,421 @@
+/**
+ * SECTION:element-hatembed
+ * @title: hatembed
+ *
+ * Crops every person ROI from the frame, runs the HAT model on it through the project's one
+ * preprocessing (so the embedding equals hat-eval's and hat-model's for the same crop) and
+ * attaches a "reid-embedding" structure to the ROI (docs/METADATA.md). A tracked person
+ * (object_id from hattrack) is re-embedded every reembed-interval frames and carries its last
+ * embedding in between. Instances in one process that load the same model on the same device
+ * share one copy of the weights and batch their crops into common forward passes.
+ *
+ * Live: the element never holds a frame longer than time-budget. When inference cannot keep up,
+ * it skips embeddings (never frames), serves the longest-waiting people first on the next frames,
+ * and counts the skipped ones (the "skipped" property and the hatembed-stats message at EOS).
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 filesrc location=vtest.avi ! decodebin ! videoconvert ! hatdetect ! hattrack ! \
+ *   hatembed model=runs/default/run/model.hat ! hatoverlay ! videoconvert ! autovideosink
+ * ]|
+ */
+#include <gst/gst.h>
+#include <gst/video/gstvideofilter.h>
+#include <gst/video/video.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "gst-plugin/elements.h"
+#include "gst-plugin/embed_scheduler.h"
+#include "gst-plugin/roi_meta.h"
+#include "gst-plugin/shared_engine.h"
+#include "gst-plugin/video_frame.h"
+
+GST_DEBUG_CATEGORY_STATIC(hat_embed_debug);
+#define GST_CAT_DEFAULT hat_embed_debug
+
+namespace {
+
+constexpr int kDefaultBatch = 16;
+constexpr int kDefaultReembed = 10;
+constexpr int kDefaultMinSize = 32;
+constexpr double kLiveBudgetShare = 0.8;  // of the frame duration, in auto mode on live input
+
+struct EmbedState {
+  // Properties.
+  std::string model;
+  std::string device = "cpu";
+  int batch_size = kDefaultBatch;
+  int reembed_interval = kDefaultReembed;
+  int min_size = kDefaultMinSize;
+  std::string object_class = hat::gst::kPersonRoiType;
+  double time_budget_ms = -1.0;
+  // Streaming.
+  std::shared_ptr<hat::gst::SharedEngine> engine;
+  std::unique_ptr<hat::gst::EmbedScheduler> scheduler;
+  hat::gst::CostModel cost;
+  long frame = 0;
+  std::optional<bool> live;
+  double frame_duration_s = 0.0;
+  guint64 embedded = 0, skipped = 0, reused = 0;
+};
+
+}  // namespace
+
+G_BEGIN_DECLS
+#define GST_TYPE_HAT_EMBED (gst_hat_embed_get_type())
+G_DECLARE_FINAL_TYPE(GstHatEmbed, gst_hat_embed, GST, HAT_EMBED, GstVideoFilter)
+G_END_DECLS
+
+struct _GstHatEmbed {
+  GstVideoFilter parent;
+  EmbedState* state;
+};
+
+G_DEFINE_TYPE_WITH_CODE(GstHatEmbed, gst_hat_embed, GST_TYPE_VIDEO_FILTER,
+                        GST_DEBUG_CATEGORY_INIT(hat_embed_debug, "hatembed", 0,
+                                                "HAT re-ID embedder"))
+GST_ELEMENT_REGISTER_DEFINE(hatembed, "hatembed", GST_RANK_NONE, GST_TYPE_HAT_EMBED)
+
+enum {
+  PROP_0,
+  PROP_MODEL,
+  PROP_DEVICE,
+  PROP_BATCH_SIZE,
+  PROP_REEMBED_INTERVAL,
+  PROP_MIN_SIZE,
+  PROP_OBJECT_CLASS,
+  PROP_TIME_BUDGET,
+  PROP_EMBEDDED,
+  PROP_SKIPPED,
+};
+
+static std::string string_or_empty(const GValue* value) {
+  const char* s = g_value_get_string(value);
+  return s ? s : "";
+}
+
+static void gst_hat_embed_set_property(GObject* object, guint id, const GValue* value,
+                                       GParamSpec* pspec) {
+  auto* self = GST_HAT_EMBED(object);
+  auto& s = *self->state;
+  GST_OBJECT_LOCK(self);
+  switch (id) {
+    case PROP_MODEL:
+      s.model = string_or_empty(value);
+      break;
+    case PROP_DEVICE:
+      s.device = string_or_empty(value);
+      break;
+    case PROP_BATCH_SIZE:
+      s.batch_size = g_value_get_int(value);
+      break;
+    case PROP_REEMBED_INTERVAL:
+      s.reembed_interval = g_value_get_int(value);
+      break;
+    case PROP_MIN_SIZE:
+      s.min_size = g_value_get_int(value);
+      break;
+    case PROP_OBJECT_CLASS:
+      s.object_class = string_or_empty(value);
+      break;
+    case PROP_TIME_BUDGET:
+      s.time_budget_ms = g_value_get_double(value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_hat_embed_get_property(GObject* object, guint id, GValue* value,
+                                       GParamSpec* pspec) {
+  auto* self = GST_HAT_EMBED(object);
+  const auto& s = *self->state;
+  GST_OBJECT_LOCK(self);
+  switch (id) {
+    case PROP_MODEL:
+      g_value_set_string(value, s.model.empty() ? nullptr : s.model.c_str());
+      break;
+    case PROP_DEVICE:
+      g_value_set_string(value, s.device.c_str());
+      break;
+    case PROP_BATCH_SIZE:
+      g_value_set_int(value, s.batch_size);
+      break;
+    case PROP_REEMBED_INTERVAL:
+      g_value_set_int(value, s.reembed_interval);
+      break;
+    case PROP_MIN_SIZE:
+      g_value_set_int(value, s.min_size);
+      break;
+    case PROP_OBJECT_CLASS:
+      g_value_set_string(value, s.object_class.c_str());
+      break;
+    case PROP_TIME_BUDGET:
+      g_value_set_double(value, s.time_budget_ms);
+      break;
+    case PROP_EMBEDDED:
+      g_value_set_uint64(value, s.embedded);
+      break;
+    case PROP_SKIPPED:
+      g_value_set_uint64(value, s.skipped);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static gboolean gst_hat_embed_start(GstBaseTransform* trans) {
+  auto* self = GST_HAT_EMBED(trans);
+  auto& s = *self->state;
+  GST_OBJECT_LOCK(self);
+  const std::string model = s.model;
+  hat::EngineOptions options;
+  options.device = s.device;
+  options.batch_size = s.batch_size;
+  const int interval = s.reembed_interval;
+  GST_OBJECT_UNLOCK(self);
+  if (model.empty()) {
+    GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
+                      ("no model: set the model property to a HAT checkpoint"), (nullptr));
+    return FALSE;
+  }
+  try {
+    s.engine = hat::gst::SharedEngine::acquire(model, options);
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("%s", e.what()), ("model=%s", model.c_str()));
+    return FALSE;
+  }
+  s.scheduler = std::make_unique<hat::gst::EmbedScheduler>(interval);
+  s.cost = hat::gst::CostModel();
+  s.frame = 0;
+  s.live.reset();
+  GST_OBJECT_LOCK(self);
+  s.embedded = s.skipped = s.reused = 0;
+  GST_OBJECT_UNLOCK(self);
+  GST_INFO_OBJECT(self, "model %s (%s, %d-d)", model.c_str(), s.engine->preset().c_str(),
+                  s.engine->dim());
+  return TRUE;
+}
+
+static gboolean gst_hat_embed_stop(GstBaseTransform* trans) {
+  auto& s = *GST_HAT_EMBED(trans)->state;
+  s.scheduler.reset();
+  s.engine.reset();  // the last user's release frees the weights
+  return TRUE;
+}
+
+static gboolean gst_hat_embed_set_info(GstVideoFilter* filter, GstCaps*, GstVideoInfo* in_info,
+                                       GstCaps*, GstVideoInfo*) {
+  auto& s = *GST_HAT_EMBED(filter)->state;
+  s.frame_duration_s =
+      in_info->fps_n > 0 ? static_cast<double>(in_info->fps_d) / in_info->fps_n : 0.0;
+  return TRUE;
+}
+
+static void post_stats(GstHatEmbed* self) {
+  auto& s = *self->state;
+  GST_OBJECT_LOCK(self);
+  GstStructure* st =
+      gst_structure_new("hatembed-stats", "embedded", G_TYPE_UINT64, s.embedded, "skipped",
+                        G_TYPE_UINT64, s.skipped, "reused", G_TYPE_UINT64, s.reused, nullptr);
+  GST_OBJECT_UNLOCK(self);
+  GST_INFO_OBJECT(self, "%" GST_PTR_FORMAT, st);
+  gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), st));
+}
+
+static gboolean gst_hat_embed_sink_event(GstBaseTransform* trans, GstEvent* event) {
+  auto* self = GST_HAT_EMBED(trans);
+  if (GST_EVENT_TYPE(event) == GST_EVENT_EOS) post_stats(self);
+  if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP && self->state->scheduler)
+    self->state->scheduler->reset();
+  return GST_BASE_TRANSFORM_CLASS(gst_hat_embed_parent_class)->sink_event(trans, event);
+}
+
+// Seconds this frame may spend on inference; < 0: unlimited.
+static double frame_budget_s(GstHatEmbed* self, GstBuffer* buffer) {
+  auto& s = *self->state;
+  GST_OBJECT_LOCK(self);
+  const double budget_ms = s.time_budget_ms;
+  GST_OBJECT_UNLOCK(self);
+  if (budget_ms == 0.0) return -1.0;
+  if (budget_ms > 0.0) return budget_ms / 1000.0;
+  if (!s.live) {
+    GstQuery* q = gst_query_new_latency();
+    gboolean live = FALSE;
+    if (gst_pad_peer_query(GST_BASE_TRANSFORM_SINK_PAD(self), q))
+      gst_query_parse_latency(q, &live, nullptr, nullptr);
+    gst_query_unref(q);
+    s.live = live == TRUE;
+    GST_INFO_OBJECT(self, "%s input: %s", live ? "live" : "non-live",
+                    live ? "embeddings are skipped when they do not fit in the frame time"
+                         : "every due embedding is computed");
+  }
+  if (!*s.live) return -1.0;
+  double duration = s.frame_duration_s;
+  if (duration <= 0.0 && GST_BUFFER_DURATION_IS_VALID(buffer))
+    duration = static_cast<double>(GST_BUFFER_DURATION(buffer)) / GST_SECOND;
+  if (duration <= 0.0) duration = 1.0 / 30.0;
+  return kLiveBudgetShare * duration;
+}
+
+static GstFlowReturn gst_hat_embed_transform_frame_ip(GstVideoFilter* filter,
+                                                      GstVideoFrame* frame) {
+  auto* self = GST_HAT_EMBED(filter);
+  auto& s = *self->state;
+  GST_OBJECT_LOCK(self);
+  const std::string object_class = s.object_class;
+  const int min_size = s.min_size;
+  GST_OBJECT_UNLOCK(self);
+  const long frame_no = s.frame++;
+  try {
+    const auto view = hat::gst::frame_view(*frame);
+    std::vector<GstVideoRegionOfInterestMeta*> rois;
+    std::vector<cv::Rect> boxes;
+    std::vector<hat::gst::EmbedCandidate> candidates;
+    for (auto* roi : hat::gst::rois_of_type(frame->buffer, object_class)) {
+      const cv::Rect box = hat::clip_box(hat::gst::roi_box(roi), view.width, view.height);
+      if (box.empty() || box.height < min_size) continue;  // zero-size, off-frame, too small
+      rois.push_back(roi);
+      boxes.push_back(box);
+      const auto track = hat::gst::roi_track(roi);
+      candidates.push_back({track ? std::optional<int>(track->id) : std::nullopt});
+    }
+    if (rois.empty()) return GST_FLOW_OK;
+    const double budget = frame_budget_s(self, frame->buffer);
+    const int capacity = budget < 0 ? -1 : s.cost.affordable(budget);
+    const auto plan = s.scheduler->plan(frame_no, candidates, capacity);
+
+    hat::gst::Embedding e;
+    e.model = s.engine->preset();
+    e.model_file = s.engine->model_file();
+    if (!plan.compute.empty()) {
+      std::vector<cv::Rect> crop_boxes;
+      for (int i : plan.compute) crop_boxes.push_back(boxes[static_cast<size_t>(i)]);
+      const auto start = std::chrono::steady_clock::now();
+      const torch::Tensor inputs = hat::preprocess_boxes(view, crop_boxes, s.engine->preprocess());
+      const torch::Tensor out = s.engine->embed(inputs).contiguous();
+      s.cost.observe(
+          static_cast<int>(crop_boxes.size()),
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      const int dim = static_cast<int>(out.size(1));
+      for (size_t k = 0; k < plan.compute.size(); ++k) {
+        const int i = plan.compute[k];
+        const float* row = out.data_ptr<float>() + static_cast<int64_t>(k) * dim;
+        e.data.assign(row, row + dim);
+        e.age = 0;
+        hat::gst::set_embedding(rois[static_cast<size_t>(i)], e);
+        if (const auto& t = candidates[static_cast<size_t>(i)].track_id)
+          s.scheduler->store(*t, frame_no, e.data);
+      }
+    }
+    for (const auto& [i, track] : plan.reuse) {
+      long computed_at = 0;
+      if (const auto* cached = s.scheduler->cached(track, &computed_at)) {
+        e.data = *cached;
+        e.age = static_cast<int>(frame_no - computed_at);
+        hat::gst::set_embedding(rois[static_cast<size_t>(i)], e);
+      }
+    }
+    GST_OBJECT_LOCK(self);
+    s.embedded += plan.compute.size();
+    s.skipped += static_cast<guint64>(plan.skipped);
+    s.reused += plan.reuse.size();
+    GST_OBJECT_UNLOCK(self);
+    if (plan.skipped > 0)
+      GST_DEBUG_OBJECT(self, "frame %ld: %d embeddings skipped (budget %.1f ms)", frame_no,
+                       plan.skipped, budget * 1000);
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("embedding failed: %s", e.what()), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  return GST_FLOW_OK;
+}
+
+static void gst_hat_embed_finalize(GObject* object) {
+  delete GST_HAT_EMBED(object)->state;
+  G_OBJECT_CLASS(gst_hat_embed_parent_class)->finalize(object);
+}
+
+static void gst_hat_embed_class_init(GstHatEmbedClass* klass) {
+  auto* gobject_class = G_OBJECT_CLASS(klass);
+  auto* element_class = GST_ELEMENT_CLASS(klass);
+  auto* trans_class = GST_BASE_TRANSFORM_CLASS(klass);
+  auto* filter_class = GST_VIDEO_FILTER_CLASS(klass);
+  gobject_class->set_property = gst_hat_embed_set_property;
+  gobject_class->get_property = gst_hat_embed_get_property;
+  gobject_class->finalize = gst_hat_embed_finalize;
+  const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                              GST_PARAM_MUTABLE_READY);
+  const auto read_only = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property(
+      gobject_class, PROP_MODEL,
+      g_param_spec_string("model", "Model",
+                          "HAT model file: a hat-train checkpoint, a reference HAT state dict or a "
+                          "torchvision ResNet state dict (required)",
+                          nullptr, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_DEVICE,
+      g_param_spec_string("device", "Device", "Inference device: cpu, cuda or cuda:N", "cpu",
+                          flags));
+  g_object_class_install_property(
+      gobject_class, PROP_BATCH_SIZE,
+      g_param_spec_int("batch-size", "Batch size",
+                       "Most crops per forward pass (shared by the instances using the model)", 1,
+                       1024, kDefaultBatch, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_REEMBED_INTERVAL,
+      g_param_spec_int("reembed-interval", "Re-embed interval",
+                       "Frames between two embeddings of the same track (untracked ROIs: every "
+                       "frame)",
+                       1, 100000, kDefaultReembed, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_MIN_SIZE,
+      g_param_spec_int("min-size", "Minimum size",
+                       "ROIs shorter than this many pixels (after clipping to the frame) get no "
+                       "embedding",
+                       1, 65535, kDefaultMinSize, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_OBJECT_CLASS,
+      g_param_spec_string("object-class", "Object class", "ROI type to embed (empty: every ROI)",
+                          hat::gst::kPersonRoiType, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_TIME_BUDGET,
+      g_param_spec_double("time-budget", "Time budget",
+                          "Milliseconds of inference allowed per frame; embeddings that do not fit "
+                          "are skipped and done later. -1: 80% of the frame duration on live "
+                          "input, unlimited otherwise; 0: unlimited",
+                          -1.0, 1e6, -1.0, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_EMBEDDED,
+      g_param_spec_uint64("embedded", "Embedded", "Embeddings computed since start", 0, G_MAXUINT64,
+                          0, read_only));
+  g_object_class_install_property(
+      gobject_class, PROP_SKIPPED,
+      g_param_spec_uint64("skipped", "Skipped",
+                          "Embeddings that were due but skipped to stay within the time budget", 0,
+                          G_MAXUINT64, 0, read_only));
+
+  gst_element_class_set_static_metadata(element_class, "HAT re-ID embedder", "Analyzer/Video",
+                                        "Attaches HAT re-identification embeddings to person ROIs",
+                                        "hat-reid developers");
+  GstCaps* caps = gst_caps_from_string(HAT_VIDEO_CAPS);
+  gst_element_class_add_pad_template(
+      element_class, gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
+  gst_element_class_add_pad_template(
+      element_class, gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
+  gst_caps_unref(caps);
+  trans_class->start = gst_hat_embed_start;
+  trans_class->stop = gst_hat_embed_stop;
+  trans_class->sink_event = gst_hat_embed_sink_event;
+  filter_class->set_info = gst_hat_embed_set_info;
+  filter_class->transform_frame_ip = gst_hat_embed_transform_frame_ip;
+}
+
+static void gst_hat_embed_init(GstHatEmbed* self) { self->state = new EmbedState(); }
