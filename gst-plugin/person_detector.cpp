@@ -152,7 +152,8 @@ std::vector<PersonDetection> decode_detector_output(const cv::Mat& output, int i
         "7]");
   const int person = options.class_id >= 0 ? options.class_id : 0;
   const int a = output.size[1], b = output.size[2];
-  // YOLOv8 exports put the attributes first (84 x 8400); YOLOv5 puts the candidates first.
+  // YOLOv8 exports put the attributes first (84 x 8400); YOLOv5 puts the candidates first
+  // (25200 x 85). Real models have far more candidates than attributes.
   const bool transposed = a < b;
   cv::Mat table(a, b, CV_32F, const_cast<void*>(static_cast<const void*>(output.ptr<float>())));
   if (transposed) table = table.t();

@@ -144,6 +144,9 @@ gboolean transform_detect_frame(GstBuffer* transbuf, GstCustomMeta* meta, GstBuf
 void register_detect_frame_meta() {
   static std::once_flag once;
   std::call_once(once, [] {
+    // An application linking this code and the plugin holds two copies of it: the first
+    // registration wins.
+    if (gst_meta_get_info(kDetectFrameMeta) != nullptr) return;
     static const gchar* tags[] = {nullptr};
     gst_meta_register_custom(kDetectFrameMeta, tags, transform_detect_frame, nullptr, nullptr);
   });

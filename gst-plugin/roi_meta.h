@@ -25,7 +25,8 @@ inline constexpr const char* kDetectFrameMeta = "HatDetectFrameMeta";
 // The ROI's box in frame pixels.
 cv::Rect roi_box(const GstVideoRegionOfInterestMeta* roi);
 
-// The ROIs of a buffer whose roi_type is `roi_type` (every ROI when it is empty), in meta order.
+// The ROIs of a buffer whose roi_type is `roi_type` (every ROI when it is empty). Their order
+// is not meaningful: a buffer lists metas newest first, and a buffer copy reverses that.
 std::vector<GstVideoRegionOfInterestMeta*> rois_of_type(GstBuffer* buffer,
                                                         const std::string& roi_type);
 

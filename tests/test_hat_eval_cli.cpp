@@ -12,8 +12,8 @@
 #include "evaluation/evaluator.h"
 #include "evaluation/labels_io.h"
 #include "model/checkpoint.h"
-#include "model/hat_model.h"
 #include "model/file_io.h"
+#include "model/hat_model.h"
 #include "model/npy.h"
 #include "tests/test_env.h"
 
@@ -197,7 +197,8 @@ TEST(HatEvalCli, BadInputIsOneLineNamingTheFile) {
   EXPECT_NE(r.output.find("error: " + bad + ": missing, unreadable or not an image"),
             std::string::npos)
       << r.output;
-  expect_one_line_error(test::run(tool() + " score --metric manhattan"), "--query-labels is required", 2);
+  expect_one_line_error(test::run(tool() + " score --metric manhattan"),
+                        "--query-labels is required", 2);
 }
 
 }  // namespace

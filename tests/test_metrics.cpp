@@ -118,12 +118,12 @@ TEST_P(BlockedVsNaive, SameMetrics) {
 
 INSTANTIATE_TEST_SUITE_P(
     Protocol, BlockedVsNaive,
-    ::testing::Values(Case{DistanceMetric::kCosine, 40, 6, 600, false},  // few matches per query
-                      Case{DistanceMetric::kEuclidean, 40, 6, 600, false},
-                      Case{DistanceMetric::kCosine, 3, 4, 600,
-                           false},  // ~200 matches: the search path
-                      Case{DistanceMetric::kEuclidean, 40, 3, 600, true},  // ties
-                      Case{DistanceMetric::kEuclidean, 3, 2, 600, true}));  // integer features: exact ties
+    ::testing::Values(
+        Case{DistanceMetric::kCosine, 40, 6, 600, false},  // few matches per query
+        Case{DistanceMetric::kEuclidean, 40, 6, 600, false},
+        Case{DistanceMetric::kCosine, 3, 4, 600, false},      // ~200 matches: the search path
+        Case{DistanceMetric::kEuclidean, 40, 3, 600, true},   // ties
+        Case{DistanceMetric::kEuclidean, 3, 2, 600, true}));  // integer features: exact ties
 
 TEST(Evaluate, RankedListsAndErrors) {
   SyntheticSpec spec;

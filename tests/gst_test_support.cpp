@@ -1,0 +1,136 @@
+#include "tests/gst_test_support.h"
+
+#include <mutex>
+
+#include <opencv2/imgproc.hpp>
+
+#include "model/checkpoint.h"
+#include "model/hat_model.h"
+#include "model/state_dict.h"
+#include "tests/test_env.h"
+
+namespace hat::test {
+
+void init_gstreamer() {
+  static std::once_flag once;
+  std::call_once(once, [] { gst_init(nullptr, nullptr); });
+}
+
+std::string tiny_model_path() {
+  static std::string path;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    torch::manual_seed(0);
+    HatConfig c = preset("tiny");
+    c.num_classes = 10;
+    HatModel model(c);
+    Checkpoint ckpt;
+    ckpt.config = c;
+    ckpt.preprocess = PreprocessConfig::for_model(c);
+    ckpt.provenance = {{"dataset", "none (random weights, for tests)"}};
+    ckpt.state = module_state(*model);
+    path = scratch_dir() + "/tiny.hat";
+    save_checkpoint(path, ckpt);
+  });
+  return path;
+}
+
+std::string video_caps(const std::string& format, int width, int height, int fps) {
+  return "video/x-raw,format=" + format + ",width=" + std::to_string(width) +
+         ",height=" + std::to_string(height) + ",framerate=" + std::to_string(fps) + "/1";
+}
+
+namespace {
+
+GstVideoInfo info_for(const std::string& format, int width, int height) {
+  GstVideoInfo info;
+  gst_video_info_set_format(&info, gst_video_format_from_string(format.c_str()),
+                            static_cast<guint>(width), static_cast<guint>(height));
+  return info;
+}
+
+cv::Mat plane_mat(GstVideoFrame& frame, int p, int rows, int cols, int type) {
+  return cv::Mat(rows, cols, type, GST_VIDEO_FRAME_PLANE_DATA(&frame, p),
+                 static_cast<size_t>(GST_VIDEO_FRAME_PLANE_STRIDE(&frame, p)));
+}
+
+}  // namespace
+
+GstBuffer* make_frame(const cv::Mat& bgr, const std::string& format, GstClockTime pts,
+                      GstClockTime duration) {
+  const int w = bgr.cols, h = bgr.rows;
+  GstVideoInfo info = info_for(format, w, h);
+  GstBuffer* buffer = gst_buffer_new_allocate(nullptr, GST_VIDEO_INFO_SIZE(&info), nullptr);
+  GST_BUFFER_PTS(buffer) = pts;
+  GST_BUFFER_DURATION(buffer) = duration;
+  GstVideoFrame frame;
+  gst_video_frame_map(&frame, &info, buffer, GST_MAP_WRITE);
+  if (format == "I420" || format == "NV12") {
+    cv::Mat yuv;  // I420 as one (h * 3/2) x w image
+    cv::cvtColor(bgr, yuv, cv::COLOR_BGR2YUV_I420);
+    yuv.rowRange(0, h).copyTo(plane_mat(frame, 0, h, w, CV_8UC1));
+    const cv::Mat u = yuv.rowRange(h, h + h / 4).reshape(1, h / 2);
+    const cv::Mat v = yuv.rowRange(h + h / 4, h + h / 2).reshape(1, h / 2);
+    if (format == "I420") {
+      u.copyTo(plane_mat(frame, 1, h / 2, w / 2, CV_8UC1));
+      v.copyTo(plane_mat(frame, 2, h / 2, w / 2, CV_8UC1));
+    } else {
+      cv::Mat uv;
+      cv::merge(std::vector<cv::Mat>{u, v}, uv);
+      uv.copyTo(plane_mat(frame, 1, h / 2, w / 2, CV_8UC2));
+    }
+  } else {
+    cv::Mat out;
+    if (format == "RGB") cv::cvtColor(bgr, out, cv::COLOR_BGR2RGB);
+    if (format == "BGR") out = bgr;
+    if (format == "RGBx") cv::cvtColor(bgr, out, cv::COLOR_BGR2RGBA);
+    if (format == "BGRx") cv::cvtColor(bgr, out, cv::COLOR_BGR2BGRA);
+    out.copyTo(plane_mat(frame, 0, h, w, out.type()));
+  }
+  gst_video_frame_unmap(&frame);
+  return buffer;
+}
+
+cv::Mat frame_to_bgr(GstBuffer* buffer, const std::string& format, int width, int height) {
+  GstVideoInfo info = info_for(format, width, height);
+  GstVideoFrame frame;
+  gst_video_frame_map(&frame, &info, buffer, GST_MAP_READ);
+  cv::Mat bgr;
+  const int w = width, h = height;
+  if (format == "I420" || format == "NV12") {
+    cv::Mat yuv(h * 3 / 2, w, CV_8UC1);
+    plane_mat(frame, 0, h, w, CV_8UC1).copyTo(yuv.rowRange(0, h));
+    cv::Mat u, v;
+    if (format == "I420") {
+      u = plane_mat(frame, 1, h / 2, w / 2, CV_8UC1).clone();
+      v = plane_mat(frame, 2, h / 2, w / 2, CV_8UC1).clone();
+    } else {
+      std::vector<cv::Mat> uv;
+      cv::split(plane_mat(frame, 1, h / 2, w / 2, CV_8UC2), uv);
+      u = uv[0];
+      v = uv[1];
+    }
+    u.reshape(1, h / 4).copyTo(yuv.rowRange(h, h + h / 4));
+    v.reshape(1, h / 4).copyTo(yuv.rowRange(h + h / 4, h + h / 2));
+    cv::cvtColor(yuv, bgr, cv::COLOR_YUV2BGR_I420);
+  } else {
+    const bool four = format == "RGBx" || format == "BGRx";
+    const cv::Mat in = plane_mat(frame, 0, h, w, four ? CV_8UC4 : CV_8UC3);
+    if (format == "RGB") cv::cvtColor(in, bgr, cv::COLOR_RGB2BGR);
+    if (format == "BGR") bgr = in.clone();
+    if (format == "RGBx") cv::cvtColor(in, bgr, cv::COLOR_RGBA2BGR);
+    if (format == "BGRx") cv::cvtColor(in, bgr, cv::COLOR_BGRA2BGR);
+  }
+  gst_video_frame_unmap(&frame);
+  return bgr;
+}
+
+cv::Mat test_scene(int width, int height, int seed) {
+  cv::Mat scene(height, width, CV_8UC3);
+  cv::RNG rng(static_cast<uint64_t>(seed) + 1);
+  rng.fill(scene, cv::RNG::UNIFORM, cv::Scalar(40, 40, 40), cv::Scalar(200, 200, 200));
+  cv::GaussianBlur(scene, scene, cv::Size(9, 9), 3);
+  return scene;
+}
+
+}  // namespace hat::test
