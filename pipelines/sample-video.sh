@@ -6,6 +6,8 @@
 #
 # MODEL defaults to the bundled default (runs/default/run/model.hat, made by scripts/quickstart.sh),
 # OUT_DIR to runs/pipeline, VIDEO to data/vtest.avi (extracted by scripts/install-deps.sh).
+# EMBED_OPTS adds hatembed properties (e.g. EMBED_OPTS="time-budget=50"); NO_EMBED=1 leaves
+# embedding out (detection and tracking only, the benchmark's baseline).
 # HOG finds people taller than about 128 px; scale=1.5 reaches the ~90 px people of this video,
 # and inference-interval=3 runs it on every third frame while hattrack predicts in between.
 set -euo pipefail
@@ -18,13 +20,17 @@ for f in "$model" "$video"; do
 done
 export GST_PLUGIN_PATH_1_0=$root/build/gst-plugin${GST_PLUGIN_PATH_1_0:+:$GST_PLUGIN_PATH_1_0}
 mkdir -p "$out"
+embed=(! hatembed model="$model")
+# shellcheck disable=SC2206  # EMBED_OPTS is a list of property=value words
+embed+=(${EMBED_OPTS:-})
+[ -z "${NO_EMBED:-}" ] || embed=()
 # Outputs are written under temporary names and renamed when complete, so an interrupted run
 # never leaves a truncated file where a good one was.
 start=$EPOCHREALTIME
 gst-launch-1.0 -q filesrc location="$video" ! decodebin ! videoconvert ! video/x-raw,format=I420 \
   ! hatdetect scale=1.5 inference-interval=3 \
   ! hattrack \
-  ! hatembed model="$model" \
+  "${embed[@]}" \
   ! hatevents location="$out/events.jsonl.tmp" all-frames=true \
   ! hatoverlay \
   ! videoconvert ! avenc_mpeg4 bitrate=2000000 ! mp4mux ! filesink location="$out/annotated.mp4.tmp"
