@@ -22,7 +22,7 @@ run() {  # name, model, extra env
   local name=$1 model=$2
   shift 2
   echo "== $name"
-  env "$@" pipelines/sample-video.sh "$model" "$out/$name" data/vtest.avi | head -1
+  env "$@" pipelines/sample-video.sh "$model" "$out/$name" data/vtest.avi | sed -n 1p
 }
 run baseline "$r18" NO_EMBED=1
 run hat-r18 "$r18"
