@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 
+#include "gst-plugin/element_class.h"
 #include "gst-plugin/elements.h"
 #include "gst-plugin/person_detector.h"
 #include "gst-plugin/roi_meta.h"
@@ -85,11 +86,9 @@ static void gst_hat_detect_set_property(GObject* object, guint id, const GValue*
     case PROP_INFERENCE_INTERVAL:
       s.interval = g_value_get_uint(value);
       break;
-    case PROP_MODEL_LOCATION: {
-      const char* location = g_value_get_string(value);
-      s.model_location = location ? location : "";
+    case PROP_MODEL_LOCATION:
+      s.model_location = hat::gst::string_value(value);
       break;
-    }
     case PROP_CLASS_ID:
       s.options.class_id = g_value_get_int(value);
       break;
@@ -242,12 +241,7 @@ static void gst_hat_detect_class_init(GstHatDetectClass* klass) {
   gst_element_class_set_static_metadata(element_class, "HAT person detector", "Analyzer/Video",
                                         "Detects people and attaches them as person ROIs",
                                         "hat-reid developers");
-  GstCaps* caps = gst_caps_from_string(HAT_VIDEO_CAPS);
-  gst_element_class_add_pad_template(
-      element_class, gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
-  gst_element_class_add_pad_template(
-      element_class, gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
-  gst_caps_unref(caps);
+  hat::gst::add_sink_src_templates(element_class, HAT_VIDEO_CAPS);
   trans_class->start = gst_hat_detect_start;
   trans_class->stop = gst_hat_detect_stop;
   filter_class->transform_frame_ip = gst_hat_detect_transform_frame_ip;

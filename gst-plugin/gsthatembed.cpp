@@ -27,6 +27,7 @@
 #include <memory>
 #include <string>
 
+#include "gst-plugin/element_class.h"
 #include "gst-plugin/elements.h"
 #include "gst-plugin/embed_scheduler.h"
 #include "gst-plugin/roi_meta.h"
@@ -92,11 +93,6 @@ enum {
   PROP_SKIPPED,
 };
 
-static std::string string_or_empty(const GValue* value) {
-  const char* s = g_value_get_string(value);
-  return s ? s : "";
-}
-
 static void gst_hat_embed_set_property(GObject* object, guint id, const GValue* value,
                                        GParamSpec* pspec) {
   auto* self = GST_HAT_EMBED(object);
@@ -104,10 +100,10 @@ static void gst_hat_embed_set_property(GObject* object, guint id, const GValue* 
   GST_OBJECT_LOCK(self);
   switch (id) {
     case PROP_MODEL:
-      s.model = string_or_empty(value);
+      s.model = hat::gst::string_value(value);
       break;
     case PROP_DEVICE:
-      s.device = string_or_empty(value);
+      s.device = hat::gst::string_value(value);
       break;
     case PROP_BATCH_SIZE:
       s.batch_size = g_value_get_int(value);
@@ -119,7 +115,7 @@ static void gst_hat_embed_set_property(GObject* object, guint id, const GValue* 
       s.min_size = g_value_get_int(value);
       break;
     case PROP_OBJECT_CLASS:
-      s.object_class = string_or_empty(value);
+      s.object_class = hat::gst::string_value(value);
       break;
     case PROP_TIME_BUDGET:
       s.time_budget_ms = g_value_get_double(value);
@@ -405,12 +401,7 @@ static void gst_hat_embed_class_init(GstHatEmbedClass* klass) {
   gst_element_class_set_static_metadata(element_class, "HAT re-ID embedder", "Analyzer/Video",
                                         "Attaches HAT re-identification embeddings to person ROIs",
                                         "hat-reid developers");
-  GstCaps* caps = gst_caps_from_string(HAT_VIDEO_CAPS);
-  gst_element_class_add_pad_template(
-      element_class, gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
-  gst_element_class_add_pad_template(
-      element_class, gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
-  gst_caps_unref(caps);
+  hat::gst::add_sink_src_templates(element_class, HAT_VIDEO_CAPS);
   trans_class->start = gst_hat_embed_start;
   trans_class->stop = gst_hat_embed_stop;
   trans_class->sink_event = gst_hat_embed_sink_event;

@@ -21,6 +21,7 @@
 #include <cstring>
 #include <string>
 
+#include "gst-plugin/element_class.h"
 #include "gst-plugin/elements.h"
 #include "gst-plugin/frame_events.h"
 #include "gst-plugin/roi_meta.h"
@@ -70,14 +71,10 @@ static void gst_hat_events_set_property(GObject* object, guint id, const GValue*
                                         GParamSpec* pspec) {
   auto* self = GST_HAT_EVENTS(object);
   auto& s = *self->state;
-  auto str = [value] {
-    const char* v = g_value_get_string(value);
-    return std::string(v ? v : "");
-  };
   GST_OBJECT_LOCK(self);
   switch (id) {
     case PROP_LOCATION:
-      s.location = str();
+      s.location = hat::gst::string_value(value);
       break;
     case PROP_APPEND:
       s.append = g_value_get_boolean(value);
@@ -86,13 +83,13 @@ static void gst_hat_events_set_property(GObject* object, guint id, const GValue*
       s.all_frames = g_value_get_boolean(value);
       break;
     case PROP_CAMERA_ID:
-      s.options.camera = str();
+      s.options.camera = hat::gst::string_value(value);
       break;
     case PROP_INCLUDE_EMBEDDINGS:
       s.options.include_embeddings = g_value_get_boolean(value);
       break;
     case PROP_OBJECT_CLASS:
-      s.options.object_class = str();
+      s.options.object_class = hat::gst::string_value(value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -229,12 +226,7 @@ static void gst_hat_events_class_init(GstHatEventsClass* klass) {
   gst_element_class_set_static_metadata(element_class, "HAT events writer", "Sink/Metadata",
                                         "Writes person ROIs, tracks and identities as JSON lines",
                                         "hat-reid developers");
-  GstCaps* caps = gst_caps_new_any();
-  gst_element_class_add_pad_template(
-      element_class, gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
-  gst_element_class_add_pad_template(
-      element_class, gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
-  gst_caps_unref(caps);
+  hat::gst::add_sink_src_templates(element_class, "ANY");
   trans_class->start = gst_hat_events_start;
   trans_class->stop = gst_hat_events_stop;
   trans_class->transform_ip = gst_hat_events_transform_ip;

@@ -19,6 +19,7 @@
 
 #include <string>
 
+#include "gst-plugin/element_class.h"
 #include "gst-plugin/elements.h"
 #include "gst-plugin/overlay_painter.h"
 #include "gst-plugin/roi_meta.h"
@@ -69,11 +70,9 @@ static void gst_hat_overlay_set_property(GObject* object, guint id, const GValue
     case PROP_SHOW_LABELS:
       s.show_labels = g_value_get_boolean(value);
       break;
-    case PROP_OBJECT_CLASS: {
-      const char* c = g_value_get_string(value);
-      s.object_class = c ? c : "";
+    case PROP_OBJECT_CLASS:
+      s.object_class = hat::gst::string_value(value);
       break;
-    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
@@ -168,12 +167,7 @@ static void gst_hat_overlay_class_init(GstHatOverlayClass* klass) {
   gst_element_class_set_static_metadata(element_class, "HAT overlay", "Filter/Editor/Video",
                                         "Draws person boxes, track ids and global identities",
                                         "hat-reid developers");
-  GstCaps* caps = gst_caps_from_string(HAT_VIDEO_CAPS);
-  gst_element_class_add_pad_template(
-      element_class, gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
-  gst_element_class_add_pad_template(
-      element_class, gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
-  gst_caps_unref(caps);
+  hat::gst::add_sink_src_templates(element_class, HAT_VIDEO_CAPS);
   filter_class->transform_frame_ip = gst_hat_overlay_transform_frame_ip;
 }
 

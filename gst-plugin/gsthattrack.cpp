@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 
+#include "gst-plugin/element_class.h"
 #include "gst-plugin/elements.h"
 #include "gst-plugin/roi_meta.h"
 #include "gst-plugin/sort_tracker.h"
@@ -87,11 +88,9 @@ static void gst_hat_track_set_property(GObject* object, guint id, const GValue* 
     case PROP_APPEARANCE_WEIGHT:
       s.options.appearance_weight = g_value_get_double(value);
       break;
-    case PROP_OBJECT_CLASS: {
-      const char* c = g_value_get_string(value);
-      s.object_class = c ? c : "";
+    case PROP_OBJECT_CLASS:
+      s.object_class = hat::gst::string_value(value);
       break;
-    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
@@ -254,12 +253,7 @@ static void gst_hat_track_class_init(GstHatTrackClass* klass) {
   gst_element_class_set_static_metadata(element_class, "HAT multi-object tracker", "Analyzer/Video",
                                         "Gives person ROIs track ids stable within the stream",
                                         "hat-reid developers");
-  GstCaps* caps = gst_caps_from_string(HAT_VIDEO_CAPS);
-  gst_element_class_add_pad_template(
-      element_class, gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
-  gst_element_class_add_pad_template(
-      element_class, gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
-  gst_caps_unref(caps);
+  hat::gst::add_sink_src_templates(element_class, HAT_VIDEO_CAPS);
   trans_class->start = gst_hat_track_start;
   trans_class->stop = gst_hat_track_stop;
   trans_class->sink_event = gst_hat_track_sink_event;

@@ -1,7 +1,6 @@
 #include "gst-plugin/sort_tracker.h"
 
 #include <cmath>
-#include <limits>
 
 #include "evaluation/linear_assignment.h"
 #include "evaluation/mot_metrics.h"
@@ -21,11 +20,10 @@ std::vector<float> normalised(const std::vector<float>& v) {
   return out;
 }
 
-double cosine_distance(const std::vector<float>& unit_a, const std::vector<float>& b) {
-  if (unit_a.size() != b.size()) return 1.0;
-  const auto unit_b = normalised(b);
+double cosine_distance(const std::vector<float>& unit_a, const std::vector<float>& unit_b) {
+  if (unit_a.size() != unit_b.size()) return 1.0;
   double dot = 0;
-  for (size_t i = 0; i < b.size(); ++i) dot += static_cast<double>(unit_a[i]) * unit_b[i];
+  for (size_t i = 0; i < unit_a.size(); ++i) dot += static_cast<double>(unit_a[i]) * unit_b[i];
   return 1.0 - dot;
 }
 
@@ -38,15 +36,16 @@ void SortTracker::reset() {
   next_id_ = 1;
 }
 
-double SortTracker::cost(const Track& track, const TrackerDetection& detection) const {
-  const double iou = box_iou(track.predicted, detection.box);
-  if (track.appearance.empty() || detection.embedding.empty())
+double SortTracker::cost(const Track& track, const cv::Rect& box,
+                         const std::vector<float>& unit_embedding) const {
+  const double iou = box_iou(track.predicted, box);
+  if (track.appearance.empty() || unit_embedding.empty())
     return iou >= options_.iou_threshold ? 1.0 - iou : kForbidden;
-  const double cos = cosine_distance(track.appearance, detection.embedding);
+  const double cos = cosine_distance(track.appearance, unit_embedding);
   // Appearance may rescue a match that motion alone misses (a turn, an occlusion), but only
   // near the prediction: within one box height of its centre.
   const cv::Point2d c1 = (track.predicted.tl() + track.predicted.br()) * 0.5;
-  const cv::Point2d c2 = (detection.box.tl() + detection.box.br()) * 0.5;
+  const cv::Point2d c2 = (box.tl() + box.br()) * 0.5;
   const bool near = std::hypot(c1.x - c2.x, c1.y - c2.y) <= std::max(track.predicted.height, 1);
   const bool allowed = (iou >= options_.iou_threshold && cos <= 2 * options_.max_cosine_distance) ||
                        (near && cos <= options_.max_cosine_distance);
@@ -70,9 +69,13 @@ std::vector<TrackerOutput> SortTracker::update(const std::vector<TrackerDetectio
     return out;
   }
 
+  // Each detection's embedding is normalised once, not once per track it is compared with.
+  std::vector<std::vector<float>> units;
+  for (const auto& d : detections) units.push_back(normalised(d.embedding));
   std::vector<std::vector<double>> costs(tracks_.size(), std::vector<double>(detections.size()));
   for (size_t i = 0; i < tracks_.size(); ++i)
-    for (size_t j = 0; j < detections.size(); ++j) costs[i][j] = cost(tracks_[i], detections[j]);
+    for (size_t j = 0; j < detections.size(); ++j)
+      costs[i][j] = cost(tracks_[i], detections[j].box, units[j]);
   std::vector<int> track_of(detections.size(), -1);
   for (const auto& [i, j] : solve_assignment(costs, kForbidden))
     track_of[static_cast<size_t>(j)] = i;
@@ -88,8 +91,8 @@ std::vector<TrackerOutput> SortTracker::update(const std::vector<TrackerDetectio
     Track& t = tracks_[static_cast<size_t>(track_of[j])];
     ++t.hits;
     t.since_update = 0;
-    if (!d.embedding.empty()) {
-      const auto unit = normalised(d.embedding);
+    if (!units[j].empty()) {
+      const auto& unit = units[j];
       if (t.appearance.size() != unit.size()) {
         t.appearance = unit;
       } else {

@@ -4,8 +4,6 @@
 // after max_age frames without one.
 #pragma once
 
-#include <memory>
-#include <optional>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -55,7 +53,8 @@ class SortTracker {
     int since_update = 0;
     std::vector<float> appearance;  // running mean of L2-normalised embeddings
   };
-  double cost(const Track& track, const TrackerDetection& detection) const;
+  double cost(const Track& track, const cv::Rect& box,
+              const std::vector<float>& unit_embedding) const;
 
   TrackerOptions options_;
   std::vector<Track> tracks_;
