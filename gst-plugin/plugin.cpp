@@ -10,6 +10,7 @@ static gboolean plugin_init(GstPlugin* plugin) {
   ok |= GST_ELEMENT_REGISTER(hatembed, plugin);
   ok |= GST_ELEMENT_REGISTER(hatoverlay, plugin);
   ok |= GST_ELEMENT_REGISTER(hatevents, plugin);
+  ok |= GST_ELEMENT_REGISTER(hatmatch, plugin);
   return ok;
 }
 

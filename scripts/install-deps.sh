@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 apt_packages=(
   g++ meson ninja-build pkg-config git
   python3 python3-venv
-  libopencv-dev nlohmann-json3-dev libgtest-dev
+  libopencv-dev nlohmann-json3-dev libgtest-dev libsqlite3-dev sqlite3
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
   opencv-doc

@@ -1,0 +1,139 @@
+// Cross-camera identities: each camera's tracks (from hattrack, with embeddings from hatembed)
+// are aggregated, matched against the gallery and given a global identity that holds across
+// cameras and over time. GStreamer-free: hatmatch feeds it frames from every camera's streaming
+// thread, so every call is serialised by its own lock.
+//
+// Per track, the mean of its last `track_window` embeddings (L2-normalised) is the query. An
+// identity's distance is the cosine distance to the nearest of its sightings that the track did
+// not make itself, within the time window. Tracks are assigned to identities by minimum cost
+// (the Hungarian method) so that, with the same-camera constraint, two tracks of one camera never
+// share an identity. Hysteresis: a track keeps its identity unless another one is closer by
+// `hysteresis`; an identity only that track supported is then merged into the new one.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "gallery/gallery_store.h"
+#include "gallery/sighting_index.h"
+
+namespace hat {
+
+struct MatchPolicy {
+  double threshold = 0.3;      // cosine distance below which a track matches an identity
+  double hysteresis = 0.05;    // margin another identity must win by to take a track over
+  int track_window = 10;       // recent embeddings averaged per track
+  int64_t time_window_us = 0;  // only sightings this recent match (0: all)
+  bool same_camera_constraint = true;
+  size_t max_gallery_size = 100000;        // sightings kept in memory for matching
+  int64_t ttl_us = 0;                      // sightings older than this are forgotten (0: kept)
+  int64_t sighting_interval_us = 1000000;  // a track adds a sighting at most this often
+  int64_t track_timeout_us = 2000000;      // a track not seen this long has left
+  int64_t sync_interval_us = 500000;       // how often other processes' writes are read (wall time)
+  int candidates = 5;                      // identities considered per track
+};
+
+struct TrackObservation {
+  int track = 0;
+  Box box;
+  std::vector<float> embedding;  // empty unless computed on this frame
+};
+
+struct TrackIdentity {
+  int track = 0;
+  int64_t global_id = 0;
+  double distance = 0;
+  std::string label;
+};
+
+struct IdentityEvent {
+  std::string kind;  // "new", "matched" (first identity, existing) or "switched"
+  std::string camera;
+  int track = 0;
+  int64_t global_id = 0;
+  double distance = 0;
+  std::string label;
+  int64_t time_us = 0;
+  Box box;
+  int64_t previous_id = 0;  // "switched": the identity the track had
+  bool merged = false;      // "switched": previous_id was only this track's and is merged away
+};
+
+struct FrameIdentities {
+  std::vector<TrackIdentity> tracks;  // observed tracks that have an identity
+  std::vector<IdentityEvent> events;
+  std::string warning;  // a gallery operation that failed and will be retried
+};
+
+// The owner key of a track's sightings: which process run, camera and track made them.
+uint64_t sighting_owner(uint64_t session, const std::string& camera, int64_t track);
+
+class IdentityMatcher {
+ public:
+  // Without `store` the gallery lives in memory only.
+  IdentityMatcher(const MatchPolicy& policy, std::unique_ptr<GalleryStore> store);
+  ~IdentityMatcher();
+
+  void set_policy(const MatchPolicy& policy);
+
+  // One camera's frame at `time_us` (Unix microseconds). hat::Error when the embeddings do not
+  // belong to the gallery's embedding space.
+  FrameIdentities process_frame(const std::string& camera, int64_t time_us,
+                                const EmbeddingSpace& space,
+                                const std::vector<TrackObservation>& observations);
+  // The camera's stream ended: its tracks leave, pending sightings are written.
+  std::string end_camera(const std::string& camera);
+  // Writes pending sightings; the failure's message, or "".
+  std::string flush();
+
+  size_t identity_count() const;
+  size_t sighting_count() const;
+  uint64_t session() const { return session_; }
+
+ private:
+  struct TrackState {
+    std::vector<std::vector<float>> recent;  // ring of the last track_window embeddings
+    size_t next = 0;
+    std::vector<float> query;  // normalised mean of `recent`
+    bool dirty = false;
+    int64_t identity = 0;
+    double distance = 0;
+    int64_t last_seen_us = 0;
+    int64_t last_sighting_us = 0;
+    bool has_sighting = false;
+    Box box;
+    uint64_t owner = 0;
+  };
+
+  void ensure_space(const EmbeddingSpace& space);
+  void sync(bool force, std::string& warning);
+  void add_to_index(const SightingRecord& s, uint64_t owner);
+  std::optional<int64_t> new_identity(int64_t time_us, std::string& warning);
+  void assign(const std::string& camera, std::map<int, TrackState>& tracks, int64_t time_us,
+              FrameIdentities& result);
+  std::string label_of(int64_t identity) const;
+  std::string flush_locked();
+
+  mutable std::mutex mutex_;
+  MatchPolicy policy_;
+  std::unique_ptr<GalleryStore> store_;
+  uint64_t session_;
+  std::optional<EmbeddingSpace> space_;
+  std::unique_ptr<SightingIndex> index_;
+  std::map<std::string, std::map<int, TrackState>> cameras_;
+  std::unordered_map<int64_t, std::string> labels_;
+  std::vector<SightingRecord> pending_;
+  GalleryCursor cursor_;
+  int64_t next_memory_identity_ = 1;
+  int64_t latest_time_us_ = 0;
+  std::chrono::steady_clock::time_point last_sync_{}, last_purge_{};
+};
+
+}  // namespace hat

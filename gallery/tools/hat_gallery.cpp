@@ -1,0 +1,331 @@
+// hat-gallery: the watch list, forensic search, retention and export of a hatmatch gallery.
+#include <algorithm>
+#include <iomanip>
+#include <iostream>
+#include <queue>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "gallery/gallery_store.h"
+#include "gallery/matching_benchmark.h"
+#include "gallery/unix_time.h"
+#include "model/cli_args.h"
+#include "model/embedding_engine.h"
+#include "model/engine_options_cli.h"
+#include "model/error.h"
+#include "model/file_io.h"
+#include "model/model_loader.h"
+
+namespace {
+
+using hat::ArgParser;
+
+constexpr const char* kTop = R"(usage: hat-gallery COMMAND --gallery FILE [ARGS]
+
+Manage the gallery that hatmatch matches people against: an SQLite file of identities, labels
+and sightings (camera, time, box, embedding), shared by every pipeline on the machine.
+
+commands:
+  enroll   add a named person to the watch list from images; hatmatch labels matches with the name
+  list     the identities: label, sightings, cameras, first and last seen
+  search   where and when a person (an image) was seen: the nearest sightings
+  purge    delete sightings older than a duration (enrolled images are kept)
+  export   the gallery as JSON
+  bench    matching latency and throughput against gallery size, memory per sighting
+
+'hat-gallery COMMAND --help' describes a command.
+)";
+
+void add_gallery_option(ArgParser& p) {
+  p.option("gallery", "FILE", "the gallery file (hatmatch's gallery-location)");
+}
+
+// The model's embeddings of `images`, checked against the gallery's embedding space.
+torch::Tensor embed(const ArgParser& p, const std::vector<std::string>& images,
+                    hat::EmbeddingSpace& space) {
+  hat::EmbeddingEngine engine(hat::load_model(p.get("model")), hat::engine_options(p));
+  std::vector<cv::Mat> rgb;
+  for (const auto& path : images) rgb.push_back(hat::read_rgb_image(path));
+  space = {engine.config().preset, engine.dim()};
+  return torch::nn::functional::normalize(engine.embed_images(rgb),
+                                          torch::nn::functional::NormalizeFuncOptions().dim(1));
+}
+
+int cmd_enroll(const std::vector<std::string>& args) {
+  ArgParser p("hat-gallery enroll",
+              "Enroll a person on the watch list: their images' embeddings become sightings of "
+              "an identity labelled NAME (created, or extended when NAME exists).");
+  add_gallery_option(p);
+  p.option("name", "NAME", "the person's label, shown by hatmatch on matches")
+      .option("model", "FILE", "the model the pipelines use (the gallery records its preset)");
+  hat::add_engine_options(p, "16");
+  p.positional("IMAGE", "images of the person (crops, as a detector would give)", true);
+  if (!p.parse(args)) return 0;
+  const std::string name = p.get("name");
+  if (name.empty()) throw hat::UsageError("--name must not be empty");
+  hat::EmbeddingSpace space;
+  const auto embeddings = embed(p, p.rest(), space);
+  hat::GalleryStore store(p.get("gallery"));
+  store.require_space(space);
+  const int64_t now = hat::now_unix_us();
+  const auto existing = store.identity_by_label(name);
+  const int64_t identity = existing ? *existing : store.create_identity(name, now);
+  std::vector<hat::SightingRecord> sightings;
+  for (size_t i = 0; i < p.rest().size(); ++i) {
+    hat::SightingRecord s;
+    s.identity = identity;
+    s.camera = "enrolment";
+    s.time_us = now;
+    s.enrolled = true;
+    const auto row = embeddings[static_cast<int64_t>(i)].contiguous();
+    s.embedding.assign(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
+    const cv::Mat image = hat::read_rgb_image(p.rest()[i]);
+    s.box = {0, 0, image.cols, image.rows};
+    sightings.push_back(std::move(s));
+  }
+  store.add_sightings(sightings);
+  std::cout << "enrolled " << sightings.size() << " image(s) of '" << name << "' as identity "
+            << identity << (existing ? " (existing)" : " (new)") << " in " << store.path() << "\n";
+  return 0;
+}
+
+int cmd_list(const std::vector<std::string>& args) {
+  ArgParser p("hat-gallery list", "List the identities of a gallery.");
+  add_gallery_option(p);
+  p.flag("json", "print JSON instead of a table");
+  if (!p.parse(args)) return 0;
+  const hat::GalleryStore store(p.get("gallery"), {.read_only = true});
+  const auto identities = store.identities();
+  if (p.flag_set("json")) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& s : identities)
+      out.push_back({{"id", s.identity.id},
+                     {"label", s.identity.label},
+                     {"sightings", s.sightings},
+                     {"cameras", s.cameras},
+                     {"first_seen", s.sightings ? hat::iso_utc(s.first_us) : ""},
+                     {"last_seen", s.sightings ? hat::iso_utc(s.last_us) : ""}});
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  const auto space = store.space();
+  std::cout << store.path() << ": " << identities.size() << " identities, "
+            << store.sighting_count() << " sightings"
+            << (space ? ", " + space->model + " (" + std::to_string(space->dim) + "-d)" : "")
+            << "\n";
+  std::cout << std::left << std::setw(8) << "id" << std::setw(20) << "label" << std::setw(10)
+            << "sightings" << std::setw(26) << "first seen" << std::setw(26) << "last seen"
+            << "cameras\n";
+  for (const auto& s : identities) {
+    std::string cameras;
+    for (const auto& c : s.cameras) cameras += (cameras.empty() ? "" : ",") + c;
+    std::cout << std::left << std::setw(8) << s.identity.id << std::setw(20)
+              << (s.identity.label.empty() ? "-" : s.identity.label) << std::setw(10) << s.sightings
+              << std::setw(26) << (s.sightings ? hat::iso_utc(s.first_us) : "-") << std::setw(26)
+              << (s.sightings ? hat::iso_utc(s.last_us) : "-") << cameras << "\n";
+  }
+  return 0;
+}
+
+int cmd_search(const std::vector<std::string>& args) {
+  ArgParser p("hat-gallery search",
+              "Forensic search: the sightings nearest to a person's image, i.e. where (camera, "
+              "box) and when they were seen.");
+  add_gallery_option(p);
+  p.option("model", "FILE", "the model the gallery was made with")
+      .option("image", "FILE", "an image of the person")
+      .option("top", "K", "sightings to show", "10")
+      .option("max-distance", "D", "only sightings closer than this cosine distance", "2")
+      .flag("json", "print JSON instead of a table");
+  hat::add_engine_options(p, "1");
+  if (!p.parse(args)) return 0;
+  const int top = p.get_int("top", 1, 1000000);
+  const double max_distance = std::stod(p.get("max-distance"));
+  const hat::GalleryStore store(p.get("gallery"), {.read_only = true});
+  hat::EmbeddingSpace space;
+  const auto query = embed(p, {p.get("image")}, space).contiguous();
+  const auto held = store.space();
+  if (held && (held->model != space.model || held->dim != space.dim))
+    throw hat::Error("gallery " + store.path() + " holds " + std::to_string(held->dim) +
+                     "-d embeddings of " + held->model + ", not " + std::to_string(space.dim) +
+                     "-d embeddings of " + space.model);
+  const float* q = query.data_ptr<float>();
+  struct Hit {
+    double distance;
+    hat::SightingRecord sighting;
+  };
+  auto farther = [](const Hit& a, const Hit& b) { return a.distance < b.distance; };
+  std::priority_queue<Hit, std::vector<Hit>, decltype(farther)> hits(farther);  // farthest on top
+  store.for_each_sighting(
+      [&](const hat::SightingRecord& s) {
+        double dot = 0, norm = 0;
+        for (size_t d = 0; d < s.embedding.size(); ++d) {
+          dot += static_cast<double>(q[d]) * s.embedding[d];
+          norm += static_cast<double>(s.embedding[d]) * s.embedding[d];
+        }
+        const double distance = 1.0 - (norm > 0 ? dot / std::sqrt(norm) : 0.0);
+        if (distance >= max_distance) return;
+        if (static_cast<int>(hits.size()) < top) {
+          hits.push({distance, s});
+        } else if (distance < hits.top().distance) {
+          hits.pop();
+          hits.push({distance, s});
+        }
+      },
+      true);
+  std::vector<Hit> sorted;
+  for (; !hits.empty(); hits.pop()) sorted.push_back(hits.top());
+  std::reverse(sorted.begin(), sorted.end());
+  std::map<int64_t, std::string> labels;
+  for (const auto& r : store.identity_records()) labels[r.id] = r.label;
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& h : sorted) {
+    const auto& s = h.sighting;
+    out.push_back({{"distance", h.distance},
+                   {"identity", s.identity},
+                   {"label", labels[s.identity]},
+                   {"camera", s.camera},
+                   {"track", s.track},
+                   {"time", hat::iso_utc(s.time_us)},
+                   {"unix_time_us", s.time_us},
+                   {"box", {s.box.x, s.box.y, s.box.width, s.box.height}},
+                   {"enrolled", s.enrolled}});
+  }
+  if (p.flag_set("json")) {
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << std::left << std::setw(10) << "distance" << std::setw(10) << "identity"
+            << std::setw(16) << "label" << std::setw(16) << "camera" << std::setw(8) << "track"
+            << std::setw(26) << "time"
+            << "box (x y w h)\n";
+  for (const auto& h : out) {
+    std::ostringstream d;
+    d << std::fixed << std::setprecision(4) << h["distance"].get<double>();
+    const auto& b = h["box"];
+    std::cout << std::left << std::setw(10) << d.str() << std::setw(10)
+              << h["identity"].get<int64_t>() << std::setw(16)
+              << (h["label"].get<std::string>().empty() ? "-" : h["label"].get<std::string>())
+              << std::setw(16) << h["camera"].get<std::string>() << std::setw(8)
+              << h["track"].get<int64_t>() << std::setw(26) << h["time"].get<std::string>() << b[0]
+              << " " << b[1] << " " << b[2] << " " << b[3] << "\n";
+  }
+  if (out.empty()) std::cout << "(no sighting closer than " << max_distance << ")\n";
+  return 0;
+}
+
+int cmd_purge(const std::vector<std::string>& args) {
+  ArgParser p("hat-gallery purge",
+              "Delete the sightings older than a duration, and the unlabelled identities left "
+              "without any; enrolled images are kept.");
+  add_gallery_option(p);
+  p.option("older-than", "D", "age: 90s, 15m, 12h, 30d, 2w or seconds");
+  if (!p.parse(args)) return 0;
+  const int64_t age = hat::parse_duration_us(p.get("older-than"));
+  hat::GalleryStore store(p.get("gallery"), {.create = false});
+  const int64_t cut = hat::now_unix_us() - age;
+  const auto purged = store.purge_before(cut);
+  std::cout << "purged " << purged.sightings << " sightings and " << purged.identities
+            << " identities seen before " << hat::iso_utc(cut) << " from " << store.path() << "\n";
+  return 0;
+}
+
+int cmd_export(const std::vector<std::string>& args) {
+  ArgParser p("hat-gallery export",
+              "Write the gallery as JSON: its embedding space, identities and sightings.");
+  add_gallery_option(p);
+  p.option("output", "FILE", "write here (atomically) instead of to stdout")
+      .flag("embeddings", "include each sighting's embedding");
+  if (!p.parse(args)) return 0;
+  const hat::GalleryStore store(p.get("gallery"), {.read_only = true});
+  const bool with_embeddings = p.flag_set("embeddings");
+  nlohmann::json identities = nlohmann::json::array();
+  std::map<int64_t, size_t> position;
+  for (const auto& r : store.identity_records()) {
+    position[r.id] = identities.size();
+    identities.push_back({{"id", r.id},
+                          {"label", r.label},
+                          {"created", hat::iso_utc(r.created_us)},
+                          {"sightings", nlohmann::json::array()}});
+  }
+  store.for_each_sighting(
+      [&](const hat::SightingRecord& s) {
+        nlohmann::json j = {{"id", s.id},
+                            {"camera", s.camera},
+                            {"track", s.track},
+                            {"time", hat::iso_utc(s.time_us)},
+                            {"unix_time_us", s.time_us},
+                            {"box", {s.box.x, s.box.y, s.box.width, s.box.height}},
+                            {"enrolled", s.enrolled}};
+        if (with_embeddings) j["embedding"] = s.embedding;
+        identities[position.at(s.identity)]["sightings"].push_back(std::move(j));
+      },
+      with_embeddings);
+  const auto space = store.space();
+  nlohmann::json out = {{"gallery", store.path()},
+                        {"model", space ? space->model : ""},
+                        {"dim", space ? space->dim : 0},
+                        {"exported", hat::iso_utc(hat::now_unix_us())},
+                        {"identities", identities}};
+  if (p.has("output")) {
+    hat::write_json_file(p.get("output"), out);
+    std::cerr << "exported " << identities.size() << " identities to " << p.get("output") << "\n";
+  } else {
+    std::cout << out.dump(2) << "\n";
+  }
+  return 0;
+}
+
+std::vector<int64_t> integer_list(const std::string& text, const std::string& option) {
+  std::vector<int64_t> out;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    try {
+      size_t used = 0;
+      out.push_back(std::stoll(item, &used));
+      if (used != item.size() || out.back() <= 0) throw std::invalid_argument(item);
+    } catch (const std::exception&) {
+      throw hat::UsageError("--" + option + " takes positive integers separated by commas");
+    }
+  }
+  return out;
+}
+
+int cmd_bench(const std::vector<std::string>& args) {
+  ArgParser p("hat-gallery bench",
+              "Measure matching latency and throughput against gallery size, memory per sighting "
+              "and gallery-file write speed, on random embeddings.");
+  p.option("dim", "D", "embedding size (hat-r18: 1024, hat-r50: 4096)", "1024")
+      .option("sizes", "N,N,...", "gallery sizes in sightings", "1000,10000,100000,1000000")
+      .option("queries", "Q,Q,...", "tracks matched per frame", "1,8")
+      .option("db-sightings", "N", "sightings written to a temporary gallery file (0: skip)",
+              "20000")
+      .option("seconds", "S", "seconds per measurement", "1")
+      .option("json", "FILE", "also write the results as JSON");
+  if (!p.parse(args)) return 0;
+  hat::MatchingBenchOptions o;
+  o.dim = p.get_int("dim", 1, 65536);
+  o.sizes = integer_list(p.get("sizes"), "sizes");
+  o.queries.clear();
+  for (const auto q : integer_list(p.get("queries"), "queries"))
+    o.queries.push_back(static_cast<int>(q));
+  o.db_sightings = p.get_int("db-sightings", 0, 100000000);
+  o.seconds_per_point = std::stod(p.get("seconds"));
+  const auto result = hat::run_matching_benchmark(o, std::cout);
+  if (p.has("json")) hat::write_json_file(p.get("json"), result);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return hat::run_tool("hat-gallery", kTop,
+                       {{"enroll", cmd_enroll},
+                        {"list", cmd_list},
+                        {"search", cmd_search},
+                        {"purge", cmd_purge},
+                        {"export", cmd_export},
+                        {"bench", cmd_bench}},
+                       argc, argv);
+}
