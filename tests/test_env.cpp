@@ -40,6 +40,7 @@ std::string generated(const std::string& name) { return env("HAT_TEST_DATA") + "
 std::string hat_model_tool() { return env("HAT_MODEL_TOOL"); }
 std::string hat_eval_tool() { return env("HAT_EVAL_TOOL"); }
 std::string hat_train_tool() { return env("HAT_TRAIN_TOOL"); }
+std::string hat_gallery_tool() { return env("HAT_GALLERY_TOOL"); }
 std::string python() { return env("HAT_PYTHON"); }
 std::string source_root() { return env("HAT_SOURCE_ROOT"); }
 

@@ -14,6 +14,7 @@ std::string generated(const std::string& name);
 std::string hat_model_tool();
 std::string hat_eval_tool();
 std::string hat_train_tool();
+std::string hat_gallery_tool();
 // The Python that has torch, torchvision and numpy.
 std::string python();
 std::string source_root();
