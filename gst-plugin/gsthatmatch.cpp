@@ -156,7 +156,12 @@ struct _GstHatMatch {
   MatchState* state;
 };
 
+static void gst_hat_match_child_proxy_init(gpointer iface, gpointer);
+
+// GstChildProxy exposes the sink pads as children, which is how a launch line sets per-pad
+// properties (sink_0::camera-id=lobby), also before the pad is requested.
 G_DEFINE_TYPE_WITH_CODE(GstHatMatch, gst_hat_match, GST_TYPE_ELEMENT,
+                        G_IMPLEMENT_INTERFACE(GST_TYPE_CHILD_PROXY, gst_hat_match_child_proxy_init);
                         GST_DEBUG_CATEGORY_INIT(hat_match_debug, "hatmatch", 0,
                                                 "HAT cross-camera identity matching"))
 GST_ELEMENT_REGISTER_DEFINE(hatmatch, "hatmatch", GST_RANK_NONE, GST_TYPE_HAT_MATCH)
@@ -532,6 +537,7 @@ static GstPad* gst_hat_match_request_new_pad(GstElement* element, GstPadTemplate
   }
   gst_element_add_pad(element, src);
   gst_element_add_pad(element, sink);
+  gst_child_proxy_child_added(GST_CHILD_PROXY(element), G_OBJECT(sink), GST_OBJECT_NAME(sink));
   return want_sink ? sink : src;
 }
 
@@ -542,6 +548,7 @@ static void gst_hat_match_release_pad(GstElement* element, GstPad* pad) {
   if (self->state->matcher) self->state->matcher->end_camera(camera_of(GST_HAT_MATCH_PAD(sink)));
   gst_object_ref(sink);
   gst_object_ref(src);
+  gst_child_proxy_child_removed(GST_CHILD_PROXY(element), G_OBJECT(sink), GST_OBJECT_NAME(sink));
   for (GstPad* p : {sink, src}) {
     gst_pad_set_active(p, FALSE);
     gst_element_remove_pad(element, p);
@@ -734,6 +741,27 @@ static void gst_hat_match_class_init(GstHatMatchClass* klass) {
   element_class->release_pad = gst_hat_match_release_pad;
   element_class->change_state = gst_hat_match_change_state;
   gst_type_mark_as_plugin_api(GST_TYPE_HAT_MATCH_PAD, static_cast<GstPluginAPIFlags>(0));
+}
+
+static GObject* gst_hat_match_child_by_index(GstChildProxy* proxy, guint index) {
+  GST_OBJECT_LOCK(proxy);
+  auto* pad = static_cast<GObject*>(g_list_nth_data(GST_ELEMENT(proxy)->sinkpads, index));
+  if (pad != nullptr) g_object_ref(pad);
+  GST_OBJECT_UNLOCK(proxy);
+  return pad;
+}
+
+static guint gst_hat_match_children_count(GstChildProxy* proxy) {
+  GST_OBJECT_LOCK(proxy);
+  const guint count = GST_ELEMENT(proxy)->numsinkpads;
+  GST_OBJECT_UNLOCK(proxy);
+  return count;
+}
+
+static void gst_hat_match_child_proxy_init(gpointer iface, gpointer) {
+  auto* proxy = static_cast<GstChildProxyInterface*>(iface);
+  proxy->get_child_by_index = gst_hat_match_child_by_index;
+  proxy->get_children_count = gst_hat_match_children_count;
 }
 
 static void gst_hat_match_init(GstHatMatch* self) { self->state = new MatchState(); }

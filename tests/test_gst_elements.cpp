@@ -79,6 +79,9 @@ TEST_F(GstElements, PluginListsItsElementsAndDocumentsEveryProperty) {
        {"model", "device", "batch-size", "reembed-interval", "min-size", "object-class"}},
       {"hatoverlay", {"line-width", "show-labels"}},
       {"hatevents", {"location", "camera-id"}},
+      {"hatmatch",
+       {"threshold", "hysteresis", "time-window", "same-camera-constraint", "max-gallery-size",
+        "ttl", "gallery-location", "events-location"}},
   };
   for (const auto& [name, props] : required) {
     GstElementFactory* f = gst_element_factory_find(name.c_str());
