@@ -4,7 +4,6 @@
 #include <cmath>
 #include <limits>
 #include <random>
-#include <set>
 
 #include "evaluation/linear_assignment.h"
 #include "model/error.h"
@@ -198,7 +197,8 @@ FrameIdentities IdentityMatcher::process_frame(const std::string& camera, int64_
     for (const auto& r : t.recent)
       for (size_t d = 0; d < r.size(); ++d) t.query[d] += r[d];
     normalise(t.query);
-    t.dirty = true;
+    ++t.embeddings;
+    t.dirty = t.embeddings >= policy_.min_embeddings;
   }
   for (auto it = tracks.begin(); it != tracks.end();) {
     if (time_us - it->second.last_seen_us > policy_.track_timeout_us) {
@@ -236,13 +236,10 @@ FrameIdentities IdentityMatcher::process_frame(const std::string& camera, int64_
 void IdentityMatcher::assign(const std::string& camera, std::map<int, TrackState>& tracks,
                              int64_t time_us, FrameIdentities& result) {
   std::vector<int> dirty;
-  std::set<int64_t> held;  // identities of this camera's other tracks
+  std::unordered_map<int64_t, int> holder;  // identity -> the live track of this camera with it
   for (const auto& [id, t] : tracks) {
-    if (t.dirty) {
-      dirty.push_back(id);
-    } else if (t.identity != 0) {
-      held.insert(t.identity);
-    }
+    if (t.dirty) dirty.push_back(id);
+    if (t.identity != 0) holder[t.identity] = id;
   }
   if (dirty.empty()) return;
   std::vector<float> queries;
@@ -257,12 +254,15 @@ void IdentityMatcher::assign(const std::string& camera, std::map<int, TrackState
   const auto candidates = index_->nearest_identities(queries.data(), static_cast<int>(dirty.size()),
                                                      owners, min_time, policy_.candidates);
 
-  // Columns: the candidates and the tracks' own identities, minus those held elsewhere.
+  // Columns: the candidates and the tracks' own identities, minus those of this camera's
+  // tracks that are not being matched now.
   const bool constrained = policy_.same_camera_constraint;
   std::vector<int64_t> columns;
   std::unordered_map<int64_t, size_t> column_of;
   auto add_column = [&](int64_t identity) {
-    if (identity == 0 || column_of.count(identity) || (constrained && held.count(identity))) return;
+    if (identity == 0 || column_of.count(identity)) return;
+    const auto h = holder.find(identity);
+    if (constrained && h != holder.end() && !tracks[h->second].dirty) return;
     column_of[identity] = columns.size();
     columns.push_back(identity);
   };
@@ -278,15 +278,25 @@ void IdentityMatcher::assign(const std::string& camera, std::map<int, TrackState
   for (size_t i = 0; i < dirty.size(); ++i) {
     for (const auto& c : candidates[i]) {
       distance[i][c.identity] = c.distance;
-      if (const auto col = column_of.find(c.identity); col != column_of.end())
-        cost[i][col->second] = c.distance;
+      const auto col = column_of.find(c.identity);
+      if (col == column_of.end()) continue;
+      // One person is not in two places of one camera at once: another track of this camera
+      // holding the identity rules it out, so two tracks seen together never swap identities.
+      const auto h = holder.find(c.identity);
+      if (constrained && h != holder.end() && h->second != dirty[i]) continue;
+      cost[i][col->second] = c.distance;
     }
     // Keeping the current identity always passes the bar, and wins unless another identity is
-    // closer by the hysteresis margin.
-    const int64_t current = tracks[dirty[i]].identity;
-    if (const auto col = column_of.find(current); col != column_of.end()) {
-      const auto d = distance[i].find(current);
-      const double kept = d == distance[i].end() ? threshold : std::min(d->second, threshold);
+    // closer by the hysteresis margin. An identity only this track supports has no distance of
+    // its own: while the track is young it yields to a match (its first crops were misleading
+    // and it is merged away), later it is kept.
+    const TrackState& t = tracks[dirty[i]];
+    if (const auto col = column_of.find(t.identity); col != column_of.end()) {
+      const auto d = distance[i].find(t.identity);
+      double kept = d == distance[i].end() ? threshold : std::min(d->second, threshold);
+      if (d == distance[i].end() && !index_->seen_by_others(t.identity, t.owner) &&
+          t.embeddings >= 2 * std::max(policy_.track_window, policy_.min_embeddings))
+        kept = 0.0;
       cost[i][col->second] = kept - policy_.hysteresis - 1e-6;
     }
   }

@@ -27,9 +27,10 @@
 namespace hat {
 
 struct MatchPolicy {
-  double threshold = 0.3;      // cosine distance below which a track matches an identity
+  double threshold = 0.35;     // cosine distance below which a track matches an identity
   double hysteresis = 0.05;    // margin another identity must win by to take a track over
   int track_window = 10;       // recent embeddings averaged per track
+  int min_embeddings = 1;      // embeddings a track needs before it is matched
   int64_t time_window_us = 0;  // only sightings this recent match (0: all)
   bool same_camera_constraint = true;
   size_t max_gallery_size = 100000;        // sightings kept in memory for matching
@@ -102,7 +103,8 @@ class IdentityMatcher {
     std::vector<std::vector<float>> recent;  // ring of the last track_window embeddings
     size_t next = 0;
     std::vector<float> query;  // normalised mean of `recent`
-    bool dirty = false;
+    int embeddings = 0;        // computed for this track so far
+    bool dirty = false;        // has embeddings not matched yet
     int64_t identity = 0;
     double distance = 0;
     int64_t last_seen_us = 0;

@@ -178,6 +178,7 @@ enum {
   PROP_THRESHOLD,
   PROP_HYSTERESIS,
   PROP_TRACK_WINDOW,
+  PROP_MIN_EMBEDDINGS,
   PROP_TIME_WINDOW,
   PROP_SAME_CAMERA,
   PROP_MAX_GALLERY_SIZE,
@@ -206,6 +207,9 @@ static void gst_hat_match_set_property(GObject* object, guint id, const GValue* 
       break;
     case PROP_TRACK_WINDOW:
       p.track_window = static_cast<int>(g_value_get_uint(value));
+      break;
+    case PROP_MIN_EMBEDDINGS:
+      p.min_embeddings = static_cast<int>(g_value_get_uint(value));
       break;
     case PROP_TIME_WINDOW:
       p.time_window_us = static_cast<int64_t>(g_value_get_uint(value)) * 1000000;
@@ -258,6 +262,9 @@ static void gst_hat_match_get_property(GObject* object, guint id, GValue* value,
       break;
     case PROP_TRACK_WINDOW:
       g_value_set_uint(value, static_cast<guint>(p.track_window));
+      break;
+    case PROP_MIN_EMBEDDINGS:
+      g_value_set_uint(value, static_cast<guint>(p.min_embeddings));
       break;
     case PROP_TIME_WINDOW:
       g_value_set_uint(value, static_cast<guint>(p.time_window_us / 1000000));
@@ -673,6 +680,12 @@ static void gst_hat_match_class_init(GstHatMatchClass* klass) {
       g_param_spec_uint("track-window", "Track window",
                         "Recent embeddings averaged into a track's query", 1, 1000,
                         static_cast<guint>(d.track_window), live));
+  g_object_class_install_property(
+      gobject_class, PROP_MIN_EMBEDDINGS,
+      g_param_spec_uint("min-embeddings", "Minimum embeddings",
+                        "Embeddings a track needs before it is matched (its first crops are "
+                        "often partial)",
+                        1, 1000, static_cast<guint>(d.min_embeddings), live));
   g_object_class_install_property(
       gobject_class, PROP_TIME_WINDOW,
       g_param_spec_uint("time-window", "Time window",

@@ -10,36 +10,26 @@
 
 namespace hat::test {
 
-SyntheticVideo render_walkers(int width, int height, int frames, int people, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u(0, 1);
-  struct Walker {
-    Identity identity;
-    cv::Point2d start, velocity;
-    int height;
-    int enter;
-  };
-  std::vector<Walker> walkers;
-  for (int p = 0; p < people; ++p) {
-    Walker w;
-    w.identity = make_identity(seed * 1000 + static_cast<uint64_t>(p));
-    w.height = 90 + static_cast<int>(u(rng) * 40);
-    const bool rightwards = p % 2 == 0;
-    // Alternate directions on overlapping rows so that paths cross.
-    w.start = cv::Point2d(rightwards ? -40.0 : width, 60 + u(rng) * (height - 200));
-    w.velocity = cv::Point2d((rightwards ? 1 : -1) * (4 + u(rng) * 4), (u(rng) - 0.5) * 1.5);
-    w.enter = static_cast<int>(u(rng) * frames / 3);
-    walkers.push_back(w);
-  }
-  Camera camera = make_camera(seed);
+namespace {
+
+struct Walker {
+  Identity identity;
+  cv::Point2d start, velocity;
+  int height = 100;
+  int enter = 0;  // first frame
+};
+
+// `walkers` on `scene` seen by `camera`: nearer people (lower in the frame) occlude the others.
+SyntheticVideo render(const std::vector<Walker>& walkers, Camera camera, const cv::Mat& scene,
+                      int frames, uint64_t seed) {
+  const int width = scene.cols, height = scene.rows;
   camera.occlusion = 0;  // occlusion comes from the people themselves
-  const cv::Mat scene = test_scene(width, height, static_cast<int>(seed));
   SyntheticVideo video;
   for (int f = 0; f < frames; ++f) {
     cv::Mat frame = scene.clone();
     std::vector<TrackedBox> boxes;
-    for (int p = 0; p < people; ++p) {
-      const auto& w = walkers[static_cast<size_t>(p)];
+    for (size_t p = 0; p < walkers.size(); ++p) {
+      const auto& w = walkers[p];
       const int t = f - w.enter;
       if (t < 0) continue;
       const cv::Point2d pos = w.start + w.velocity * t;
@@ -47,7 +37,7 @@ SyntheticVideo render_walkers(int width, int height, int frames, int people, uin
                          w.height);
       const cv::Rect visible = box & cv::Rect(0, 0, width, height);
       if (visible.area() < box.area() / 2) continue;  // mostly outside the frame
-      boxes.push_back({p + 1, box});
+      boxes.push_back({static_cast<int>(p) + 1, box});
     }
     // Far (higher in the frame) first, so nearer people occlude them.
     std::sort(boxes.begin(), boxes.end(),
@@ -72,6 +62,58 @@ SyntheticVideo render_walkers(int width, int height, int frames, int people, uin
     video.visibility.push_back(vis);
   }
   return video;
+}
+
+}  // namespace
+
+SyntheticVideo render_walkers(int width, int height, int frames, int people, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<Walker> walkers;
+  for (int p = 0; p < people; ++p) {
+    Walker w;
+    w.identity = make_identity(seed * 1000 + static_cast<uint64_t>(p));
+    w.height = 90 + static_cast<int>(u(rng) * 40);
+    const bool rightwards = p % 2 == 0;
+    // Alternate directions on overlapping rows so that paths cross.
+    w.start = cv::Point2d(rightwards ? -40.0 : width, 60 + u(rng) * (height - 200));
+    w.velocity = cv::Point2d((rightwards ? 1 : -1) * (4 + u(rng) * 4), (u(rng) - 0.5) * 1.5);
+    w.enter = static_cast<int>(u(rng) * frames / 3);
+    walkers.push_back(w);
+  }
+  return render(walkers, make_camera(seed), test_scene(width, height, static_cast<int>(seed)),
+                frames, seed);
+}
+
+std::vector<SyntheticVideo> render_two_cameras(int width, int height, int frames, int people,
+                                               int transit_frames, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<Walker> first, second;
+  for (int p = 0; p < people; ++p) {
+    Walker w;
+    w.identity = make_identity(seed * 1000 + static_cast<uint64_t>(p));
+    w.height = 100 + static_cast<int>(u(rng) * 30);
+    const double speed = 7 + u(rng) * 3;
+    w.start = cv::Point2d(-40.0, 40 + u(rng) * (height - 180));
+    w.velocity = cv::Point2d(speed, (u(rng) - 0.5) * 1.0);
+    w.enter = p * 8;
+    first.push_back(w);
+    // Out of camera 1 once its box is half outside; into camera 2 after the transit.
+    const int crossing = static_cast<int>((width + 40 + w.height * 0.2) / speed);
+    Walker v = w;
+    v.height = w.height - 10 + static_cast<int>(u(rng) * 20);  // another distance to the camera
+    v.start = cv::Point2d(width, 40 + u(rng) * (height - 180));
+    v.velocity = cv::Point2d(-speed, (u(rng) - 0.5) * 1.0);
+    v.enter = w.enter + crossing + transit_frames;
+    second.push_back(v);
+  }
+  std::vector<SyntheticVideo> out;
+  out.push_back(render(first, make_camera(seed + 11),
+                       test_scene(width, height, static_cast<int>(seed)), frames, seed));
+  out.push_back(render(second, make_camera(seed + 23),
+                       test_scene(width, height, static_cast<int>(seed) + 101), frames, seed + 5));
+  return out;
 }
 
 TrackSequence simulated_detections(const SyntheticVideo& video, double miss_rate, uint64_t seed) {

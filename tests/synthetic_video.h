@@ -19,6 +19,12 @@ struct SyntheticVideo {
 
 SyntheticVideo render_walkers(int width, int height, int frames, int people, uint64_t seed);
 
+// The same `people` seen by two cameras with different backgrounds, lighting and colour casts:
+// each person crosses camera 1, leaves it, and `transit_frames` later crosses camera 2 (in the
+// other direction). Ground-truth ids are the person's, shared by both videos.
+std::vector<SyntheticVideo> render_two_cameras(int width, int height, int frames, int people,
+                                               int transit_frames, uint64_t seed);
+
 // What a good detector would report: boxes of people at least half visible, jittered by a few
 // pixels, with a share of misses; ids are not part of detections (returned as 0).
 TrackSequence simulated_detections(const SyntheticVideo& video, double miss_rate, uint64_t seed);

@@ -67,6 +67,83 @@ TEST(GstPipelines, TrackingQualityOnASyntheticCrowdClearsTheBar) {
   }
 }
 
+// Per camera: the simulated detections through hattrack and hatembed; the buffers that come out.
+std::vector<GstBuffer*> track_and_embed(const test::SyntheticVideo& video,
+                                        const TrackSequence& detections, const std::string& model) {
+  GstHarness* h = gst_harness_new_parse(
+      ("hattrack ! hatembed time-budget=0 reembed-interval=5 model=" + model).c_str());
+  const int w = video.frames[0].cols, hgt = video.frames[0].rows;
+  gst_harness_set_src_caps_str(h, test::video_caps("I420", w, hgt).c_str());
+  std::vector<GstBuffer*> out;
+  for (size_t f = 0; f < video.frames.size(); ++f) {
+    GstBuffer* in = test::make_frame(video.frames[f], "I420", f * GST_SECOND / 10);
+    for (const auto& d : detections[f]) g::add_person_roi(in, d.box, w, hgt, 0.9, "simulated");
+    EXPECT_EQ(gst_harness_push(h, in), GST_FLOW_OK);
+    out.push_back(gst_harness_pull(h));
+  }
+  gst_harness_teardown(h);
+  return out;
+}
+
+TEST(GstPipelines, CrossCameraIdentitiesOnASyntheticTwoCameraVideoClearTheBar) {
+  test::init_gstreamer();
+  // 6 people cross camera 1, leave it, and a second later cross camera 2, whose background,
+  // lighting and colour cast differ; each is in both cameras for about as long.
+  const auto cameras = test::render_two_cameras(480, 288, 180, 6, 10, 17);
+  const std::string model = test::generated("synthetic-reid-model.hat");
+  std::vector<std::vector<GstBuffer*>> embedded;
+  for (size_t c = 0; c < cameras.size(); ++c)
+    embedded.push_back(
+        track_and_embed(cameras[c], test::simulated_detections(cameras[c], 0.05, 3 + c), model));
+
+  GstElement* match = gst_parse_launch("hatmatch sync-interval=0", nullptr);
+  std::vector<GstHarness*> h;
+  for (int c = 0; c < 2; ++c) {
+    const std::string n = std::to_string(c);
+    h.push_back(gst_harness_new_with_element(match, ("sink_" + n).c_str(), ("src_" + n).c_str()));
+    gst_harness_set_src_caps_str(h.back(), test::video_caps("I420", 480, 288).c_str());
+  }
+  // Both cameras' frames in time order, as live streams would arrive. Camera 2's boxes are
+  // shifted off camera 1's, so one sequence scores identities across both.
+  TrackSequence truth, global, per_camera;
+  for (size_t f = 0; f < embedded[0].size(); ++f) {
+    std::vector<TrackedBox> t, gl, pc;
+    for (int c = 0; c < 2; ++c) {
+      const cv::Point shift(c * 10000, 0);
+      for (const auto& b : cameras[c].truth[f]) t.push_back({b.id, b.box + shift});
+      ASSERT_EQ(gst_harness_push(h[c], embedded[c][f]), GST_FLOW_OK);
+      GstBuffer* out = gst_harness_pull(h[c]);
+      for (auto* roi : g::rois_of_type(out, g::kPersonRoiType)) {
+        const auto track = g::roi_track(roi);
+        if (!track) continue;
+        pc.push_back({track->id + 1000 * c, g::roi_box(roi) + shift});
+        if (const auto id = g::roi_identity(roi))
+          gl.push_back({id->global_id, g::roi_box(roi) + shift});
+      }
+      gst_buffer_unref(out);
+    }
+    truth.push_back(t);
+    global.push_back(gl);
+    per_camera.push_back(pc);
+  }
+  guint identities = 0;
+  g_object_get(match, "identities", &identities, nullptr);
+  for (auto* x : h) gst_harness_teardown(x);
+  gst_object_unref(match);
+
+  const auto cross = evaluate_tracking(truth, global);
+  const auto separate = evaluate_tracking(truth, per_camera);
+  std::printf("global ids:       IDF1 %.3f MOTA %.3f (switches %ld, %u identities for 6 people)\n",
+              cross.idf1, cross.mota, cross.id_switches, identities);
+  std::printf("per-camera ids:   IDF1 %.3f MOTA %.3f\n", separate.idf1, separate.mota);
+  // The bar (docs/PLUGIN.md): per-camera track ids cannot score above about 0.5 here, since each
+  // person spends about half the time in each camera (measured 0.48); global ids clear 0.70
+  // only when most people are recognised in the second camera (measured 0.76).
+  EXPECT_LE(separate.idf1, 0.6);
+  EXPECT_GE(cross.idf1, 0.70);
+  EXPECT_GE(cross.idf1, separate.idf1 + 0.2);
+}
+
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -108,6 +185,70 @@ TEST(GstPipelines, AppsinkApplicationReadsTheMetadata) {
   const auto bad = test::run(std::string(tool) + " /nonexistent.avi " + test::tiny_model_path());
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.output.find("/nonexistent.avi"), std::string::npos) << bad.output;
+}
+
+}  // namespace
+}  // namespace hat
+
+namespace hat {
+namespace {
+
+// The first seconds of the sample video, as a file the pipelines read.
+std::string sample_clip() {
+  const std::string clip = test::scratch_dir() + "/clip.avi";
+  const auto r = test::run("gst-launch-1.0 -q filesrc location=" + test::source_root() +
+                           "/data/vtest.avi ! decodebin ! identity eos-after=80 ! videoconvert ! "
+                           "avenc_mpeg4 bitrate=4000000 ! avimux ! filesink location=" +
+                           clip);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  return clip;
+}
+
+std::map<std::pair<std::string, std::string>, int> event_counts(const std::string& path) {
+  std::map<std::pair<std::string, std::string>, int> counts;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    const auto e = nlohmann::json::parse(line);
+    counts[{e["camera"], e["event"]}]++;
+  }
+  return counts;
+}
+
+TEST(GstPipelines, MultiCameraAndSharedGalleryPipelinesRun) {
+  const std::string clip = sample_clip();
+  const std::string model = test::generated("synthetic-reid-model.hat");
+  const std::string pipelines = std::getenv("HAT_PIPELINES");
+  const std::string out = test::scratch_dir();
+  // The same clip as two cameras: every person of one camera is in the other at the same time.
+  auto r = test::run("CAMERA_IDS=lobby,garage EMBED_OPTS=time-budget=0 " + pipelines +
+                     "/multi-camera.sh " + model + " " + out + "/multi " + clip + " " + clip);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* f : {"/multi/lobby.mp4", "/multi/garage.mp4", "/multi/gallery.db"})
+    EXPECT_TRUE(std::filesystem::file_size(out + f) > 0) << f;
+  auto counts = event_counts(out + "/multi/identities.jsonl");
+  const int created = counts[{"lobby", "new"}] + counts[{"garage", "new"}];
+  const int matched = counts[{"lobby", "matched"}] + counts[{"garage", "matched"}];
+  std::printf("one process, two cameras: %d identities created, %d tracks matched\n", created,
+              matched);
+  EXPECT_GT(created, 0);
+  EXPECT_GE(matched, created / 2);
+
+  // Two processes at once on one gallery; then hat-gallery reads it.
+  r = test::run("CAMERA_IDS_1=door CAMERA_IDS_2=yard EMBED_OPTS=time-budget=0 " + pipelines +
+                "/shared-gallery.sh " + model + " " + out + "/shared " + clip + " -- " + clip);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto first = event_counts(out + "/shared/process-1/identities.jsonl");
+  const auto second = event_counts(out + "/shared/process-2/identities.jsonl");
+  int cross = 0;
+  for (const auto& counts_of : {first, second})
+    for (const auto& [key, n] : counts_of)
+      if (key.second == "matched") cross += n;
+  std::printf("two processes sharing a gallery: %d tracks matched\n", cross);
+  EXPECT_GT(cross, 0);
+  // hat-gallery list: identities seen by both processes' cameras.
+  EXPECT_TRUE(r.output.find("door,yard") != std::string::npos ||
+              r.output.find("yard,door") != std::string::npos)
+      << r.output;
 }
 
 }  // namespace

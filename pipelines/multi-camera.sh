@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Several cameras into one hatmatch: per camera detection -> tracking -> embedding, then global
+# identities across the cameras from one gallery. Writes an annotated MP4 per camera, the
+# identity events (JSON lines) and the gallery file.
+#
+#   pipelines/multi-camera.sh MODEL OUT_DIR SOURCE [SOURCE...]
+#   e.g. pipelines/multi-camera.sh runs/default/run/model.hat runs/cameras \
+#          rtsp://nvr.local:554/ch1 rtsp://nvr.local:554/ch2 /recordings/door.mp4
+#
+# A SOURCE is a file or a URI (rtsp://, http://, file://). Environment:
+#   GALLERY     the gallery file (default OUT_DIR/gallery.db); other processes may share it
+#   CAMERA_IDS  comma-separated camera names (default camera-0, camera-1, ...)
+#   MATCH_OPTS, EMBED_OPTS, DETECT_OPTS  extra hatmatch / hatembed / hatdetect properties
+# Live sources run until Ctrl-C; -e sends EOS so every MP4 is finished.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+usage="usage: pipelines/multi-camera.sh MODEL OUT_DIR SOURCE [SOURCE...]"
+model=${1:?$usage}
+out=${2:?$usage}
+shift 2
+(($# > 0)) || { echo "$usage" >&2; exit 2; }
+[ -r "$model" ] || { echo "multi-camera: cannot read model $model" >&2; exit 1; }
+mkdir -p "$out"
+gallery=${GALLERY:-$out/gallery.db}
+IFS=, read -r -a ids <<<"${CAMERA_IDS:-}"
+export GST_PLUGIN_PATH_1_0=$root/build/gst-plugin${GST_PLUGIN_PATH_1_0:+:$GST_PLUGIN_PATH_1_0}
+
+# shellcheck disable=SC2206  # the *_OPTS are lists of property=value words
+match=(hatmatch name=m gallery-location="$gallery" events-location="$out/identities.jsonl" ${MATCH_OPTS:-})
+branches=()
+outputs=()
+i=0
+for source in "$@"; do
+  case $source in
+    *://*) uri=$source ;;
+    *) [ -r "$source" ] || { echo "multi-camera: cannot read $source" >&2; exit 1; }
+       uri=file://$(realpath "$source") ;;
+  esac
+  camera=${ids[$i]:-camera-$i}
+  # shellcheck disable=SC2206
+  match+=(sink_$i::camera-id="$camera")
+  branches+=(uridecodebin uri="$uri" ! videoconvert ! video/x-raw,format=I420
+         ! hatdetect scale=1.5 inference-interval=3 ${DETECT_OPTS:-} ! hattrack
+         ! hatembed model="$model" ${EMBED_OPTS:-} ! m.sink_$i
+         m.src_$i ! hatoverlay ! videoconvert ! avenc_mpeg4 bitrate=2000000 ! mp4mux
+         ! filesink location="$out/$camera.mp4.tmp")
+  outputs+=("$out/$camera.mp4")
+  i=$((i + 1))
+done
+gst-launch-1.0 -q -e "${match[@]}" "${branches[@]}"
+# Renamed once complete: an interrupted run never leaves a truncated file where a good one was.
+for f in "${outputs[@]}"; do mv "$f.tmp" "$f"; done
+echo "annotated videos: ${outputs[*]}"
+echo "identity events (JSON lines): $out/identities.jsonl"
+echo "gallery: $gallery (hat-gallery list --gallery $gallery)"
