@@ -233,16 +233,18 @@ std::optional<EmbeddingSpace> GalleryStore::space() const {
   return EmbeddingSpace{q.text(0), std::stoi(q.text(1))};
 }
 
+bool GalleryStore::check_space(const EmbeddingSpace& space) const {
+  const auto held = this->space();
+  if (!held) return false;
+  if (held->model != space.model || held->dim != space.dim)
+    throw Error("gallery " + path_ + " holds " + std::to_string(held->dim) + "-d embeddings of " +
+                held->model + ", not " + std::to_string(space.dim) + "-d embeddings of " +
+                space.model + ": use the model it was made with, or another gallery");
+  return true;
+}
+
 void GalleryStore::require_space(const EmbeddingSpace& space) {
-  auto mismatch = [&](const EmbeddingSpace& held) {
-    return Error("gallery " + path_ + " holds " + std::to_string(held.dim) + "-d embeddings of " +
-                 held.model + ", not " + std::to_string(space.dim) + "-d embeddings of " +
-                 space.model + ": use the model it was made with, or another gallery");
-  };
-  if (const auto held = this->space()) {
-    if (held->model != space.model || held->dim != space.dim) throw mismatch(*held);
-    return;
-  }
+  if (check_space(space)) return;
   with_transaction([&] {
     // Another process may have recorded one since the read above.
     Statement check(*this, "SELECT value FROM gallery_info WHERE key = 'model'");
@@ -252,8 +254,7 @@ void GalleryStore::require_space(const EmbeddingSpace& space) {
     put.reset();
     put.bind(1, std::string("dim")).bind(2, std::to_string(space.dim)).step("recording the dim");
   });
-  if (const auto held = this->space(); held->model != space.model || held->dim != space.dim)
-    throw mismatch(*held);
+  check_space(space);
 }
 
 int64_t GalleryStore::create_identity(const std::string& label, int64_t time_us) {
@@ -328,6 +329,27 @@ constexpr const char* kSightingColumns =
     "id, identity, session, camera, track, time_us, x, y, width, height, enrolled, embedding";
 }  // namespace
 
+void GalleryStore::read_sighting(const Statement& q, SightingRecord& s, int expected_dim) const {
+  s.id = q.integer(0);
+  s.identity = q.integer(1);
+  s.session = static_cast<uint64_t>(q.integer(2));
+  s.camera = q.text(3);
+  s.track = q.integer(4);
+  s.time_us = q.integer(5);
+  s.box = {static_cast<int>(q.integer(6)), static_cast<int>(q.integer(7)),
+           static_cast<int>(q.integer(8)), static_cast<int>(q.integer(9))};
+  s.enrolled = q.integer(10) != 0;
+  s.embedding.clear();
+  if (expected_dim < 0) return;
+  int bytes = 0;
+  const void* blob = q.blob(11, bytes);
+  if (expected_dim > 0 && bytes != 2 * expected_dim)
+    throw Error("gallery " + path_ + ": sighting " + std::to_string(s.id) + " has a " +
+                std::to_string(bytes) + "-byte embedding, expected " +
+                std::to_string(2 * expected_dim));
+  s.embedding = decode_half(blob, static_cast<size_t>(bytes) / 2);
+}
+
 GalleryChanges GalleryStore::changes_since(GalleryCursor& cursor, uint64_t session) const {
   GalleryChanges changes;
   GalleryCursor next = cursor;
@@ -351,18 +373,7 @@ GalleryChanges GalleryStore::changes_since(GalleryCursor& cursor, uint64_t sessi
         next.sighting = q.integer(0);
         if (session != 0 && static_cast<uint64_t>(q.integer(2)) == session) continue;
         SightingRecord s;
-        s.id = q.integer(0);
-        s.identity = q.integer(1);
-        s.session = static_cast<uint64_t>(q.integer(2));
-        s.camera = q.text(3);
-        s.track = q.integer(4);
-        s.time_us = q.integer(5);
-        s.box = {static_cast<int>(q.integer(6)), static_cast<int>(q.integer(7)),
-                 static_cast<int>(q.integer(8)), static_cast<int>(q.integer(9))};
-        s.enrolled = q.integer(10) != 0;
-        int bytes = 0;
-        const void* blob = q.blob(11, bytes);
-        s.embedding = decode_half(blob, static_cast<size_t>(bytes) / 2);
+        read_sighting(q, s, 0);
         changes.sightings.push_back(std::move(s));
       }
     }
@@ -415,26 +426,9 @@ void GalleryStore::for_each_sighting(const std::function<void(const SightingReco
   const std::string sql = std::string("SELECT ") + kSightingColumns + " FROM sightings ORDER BY id";
   Statement q(*this, sql.c_str());
   SightingRecord s;
+  const int dim = !with_embeddings ? -1 : space ? space->dim : 0;
   while (q.step("reading sightings")) {
-    s.id = q.integer(0);
-    s.identity = q.integer(1);
-    s.session = static_cast<uint64_t>(q.integer(2));
-    s.camera = q.text(3);
-    s.track = q.integer(4);
-    s.time_us = q.integer(5);
-    s.box = {static_cast<int>(q.integer(6)), static_cast<int>(q.integer(7)),
-             static_cast<int>(q.integer(8)), static_cast<int>(q.integer(9))};
-    s.enrolled = q.integer(10) != 0;
-    s.embedding.clear();
-    if (with_embeddings) {
-      int bytes = 0;
-      const void* blob = q.blob(11, bytes);
-      if (space && bytes != 2 * space->dim)
-        throw Error("gallery " + path_ + ": sighting " + std::to_string(s.id) + " has a " +
-                    std::to_string(bytes) + "-byte embedding, expected " +
-                    std::to_string(2 * space->dim));
-      s.embedding = decode_half(blob, static_cast<size_t>(bytes) / 2);
-    }
+    read_sighting(q, s, dim);
     visit(s);
   }
 }

@@ -82,6 +82,8 @@ class GalleryStore {
 
   // The embedding space, recorded by the first write; nullopt for a new gallery.
   std::optional<EmbeddingSpace> space() const;
+  // Whether the gallery has an embedding space yet; hat::Error when it holds another one.
+  bool check_space(const EmbeddingSpace& space) const;
   // Records `space` in a new gallery; hat::Error when the gallery holds another one.
   void require_space(const EmbeddingSpace& space);
 
@@ -119,6 +121,9 @@ class GalleryStore {
   [[noreturn]] void fail(int rc, const std::string& what) const;
   void with_transaction(const std::function<void()>& body);
   void create_schema();
+  // A row of kSightingColumns; the embedding is decoded unless `expected_dim` < 0, and checked
+  // against it when > 0.
+  void read_sighting(const Statement& q, SightingRecord& s, int expected_dim) const;
 
   std::string path_;
   int busy_timeout_ms_ = 0;

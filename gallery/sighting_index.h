@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <ATen/core/Tensor.h>
+
 namespace hat {
 
 struct IndexedSighting {
@@ -69,7 +71,8 @@ class SightingIndex {
   int32_t slot_of(int64_t identity);
   void release(int32_t slot);
   void compact();
-  void scan(const Rows& rows, size_t begin, const float* queries, int count,
+  // `q`: the queries as an fp16 tensor [count, dim].
+  void scan(const Rows& rows, size_t begin, const at::Tensor& q,
             const std::vector<uint64_t>& exclude_owner, int64_t min_time_us,
             std::vector<float>& best) const;
 

@@ -41,12 +41,10 @@ void add_gallery_option(ArgParser& p) {
   p.option("gallery", "FILE", "the gallery file (hatmatch's gallery-location)");
 }
 
-// The model's embeddings of `images`, checked against the gallery's embedding space.
-torch::Tensor embed(const ArgParser& p, const std::vector<std::string>& images,
+// The --model's L2-normalised embeddings of RGB images, and the space they belong to.
+torch::Tensor embed(const ArgParser& p, const std::vector<cv::Mat>& rgb,
                     hat::EmbeddingSpace& space) {
   hat::EmbeddingEngine engine(hat::load_model(p.get("model")), hat::engine_options(p));
-  std::vector<cv::Mat> rgb;
-  for (const auto& path : images) rgb.push_back(hat::read_rgb_image(path));
   space = {engine.config().preset, engine.dim()};
   return torch::nn::functional::normalize(engine.embed_images(rgb),
                                           torch::nn::functional::NormalizeFuncOptions().dim(1));
@@ -65,7 +63,9 @@ int cmd_enroll(const std::vector<std::string>& args) {
   const std::string name = p.get("name");
   if (name.empty()) throw hat::UsageError("--name must not be empty");
   hat::EmbeddingSpace space;
-  const auto embeddings = embed(p, p.rest(), space);
+  std::vector<cv::Mat> images;
+  for (const auto& path : p.rest()) images.push_back(hat::read_rgb_image(path));
+  const auto embeddings = embed(p, images, space);
   hat::GalleryStore store(p.get("gallery"));
   store.require_space(space);
   const int64_t now = hat::now_unix_us();
@@ -80,8 +80,7 @@ int cmd_enroll(const std::vector<std::string>& args) {
     s.enrolled = true;
     const auto row = embeddings[static_cast<int64_t>(i)].contiguous();
     s.embedding.assign(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
-    const cv::Mat image = hat::read_rgb_image(p.rest()[i]);
-    s.box = {0, 0, image.cols, image.rows};
+    s.box = {0, 0, images[i].cols, images[i].rows};
     sightings.push_back(std::move(s));
   }
   store.add_sightings(sightings);
@@ -144,12 +143,8 @@ int cmd_search(const std::vector<std::string>& args) {
   const double max_distance = std::stod(p.get("max-distance"));
   const hat::GalleryStore store(p.get("gallery"), {.read_only = true});
   hat::EmbeddingSpace space;
-  const auto query = embed(p, {p.get("image")}, space).contiguous();
-  const auto held = store.space();
-  if (held && (held->model != space.model || held->dim != space.dim))
-    throw hat::Error("gallery " + store.path() + " holds " + std::to_string(held->dim) +
-                     "-d embeddings of " + held->model + ", not " + std::to_string(space.dim) +
-                     "-d embeddings of " + space.model);
+  const auto query = embed(p, {hat::read_rgb_image(p.get("image"))}, space).contiguous();
+  store.check_space(space);
   const float* q = query.data_ptr<float>();
   struct Hit {
     double distance;
