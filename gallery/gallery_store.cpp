@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <sstream>
+#include <thread>
 
 #include "gallery/half_float.h"
 #include "model/error.h"
@@ -158,9 +160,7 @@ GalleryStore::GalleryStore(std::string path, const GalleryOpenOptions& options)
       throw Error("gallery " + path_ + " is empty: nothing has been enrolled or seen yet");
     }
     if (!options.read_only) {
-      Statement wal(*this, "PRAGMA journal_mode = WAL");
-      if (!wal.step("switching to WAL") || wal.text(0) != "wal")
-        throw Error("gallery " + path_ + ": cannot use WAL mode (is it on a network filesystem?)");
+      switch_to_wal();
       exec("PRAGMA synchronous = NORMAL");
     }
     exec("PRAGMA foreign_keys = ON");
@@ -216,8 +216,38 @@ void GalleryStore::with_transaction(const std::function<void()>& body) {
   }
 }
 
+void GalleryStore::switch_to_wal() {
+  // SQLite does not call the busy handler for a journal-mode change: when another process holds
+  // the file (two pipelines opening a new gallery together), retry until the busy timeout.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms_);
+  for (;;) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db_, "PRAGMA journal_mode = WAL", -1, &stmt, nullptr);
+    std::string mode;
+    if (rc == SQLITE_OK) {
+      rc = sqlite3_step(stmt);
+      if (rc == SQLITE_ROW) mode = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    if (rc == SQLITE_ROW) {
+      if (mode != "wal")
+        throw Error("gallery " + path_ + ": cannot use WAL mode (is it on a network filesystem?)");
+      return;
+    }
+    if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline)
+      fail(rc, "switching to WAL");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 void GalleryStore::create_schema() {
   with_transaction([&] {
+    // Two processes may find the file empty at once: the second, once it has the write lock,
+    // finds the first one's schema.
+    if (Statement(*this, "SELECT 1 FROM sqlite_master WHERE name = 'gallery_info'")
+            .step("reading its tables"))
+      return;
     exec(kSchema);
     Statement(*this, "INSERT INTO gallery_info VALUES ('schema', ?)")
         .bind(1, std::to_string(kSchemaVersion))

@@ -120,6 +120,7 @@ class GalleryStore {
   void exec(const char* sql) const;
   [[noreturn]] void fail(int rc, const std::string& what) const;
   void with_transaction(const std::function<void()>& body);
+  void switch_to_wal();
   void create_schema();
   // A row of kSightingColumns; the embedding is decoded unless `expected_dim` < 0, and checked
   // against it when > 0.

@@ -360,6 +360,36 @@ TEST(GalleryStore, ConcurrentWritersLoseNothing) {
   for (const auto& i : ids) EXPECT_EQ(i.sightings, kPerBatch);
 }
 
+TEST(GalleryStore, ProcessesCreatingOneNewGalleryAtOnceAllSucceed) {
+  for (int round = 0; round < 20; ++round) {
+    const auto path = gallery_path();  // does not exist yet
+    std::vector<pid_t> children;
+    for (int w = 0; w < 8; ++w) {
+      const pid_t pid = fork();
+      if (pid == 0) {
+        try {
+          GalleryStore store(path);
+          store.require_space({"tiny", kDim});
+          std::vector<SightingRecord> s = {sighting(store.create_identity("", 1), 1, 1, unit(w))};
+          store.add_sightings(s);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "process %d: %s\n", w, e.what());
+          _exit(1);
+        }
+        _exit(0);
+      }
+      children.push_back(pid);
+    }
+    for (const pid_t pid : children) {
+      int status = 0;
+      waitpid(pid, &status, 0);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    GalleryStore store(path);
+    EXPECT_EQ(store.sighting_count(), 8);
+  }
+}
+
 TEST(GalleryStore, AKilledWriterLeavesEveryCommittedSighting) {
   const auto path = gallery_path();
   {
