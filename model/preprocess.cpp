@@ -64,13 +64,12 @@ cv::Mat plane(const FrameView& f, int index, int rows, int cols, int type) {
                  static_cast<size_t>(f.strides[index]));
 }
 
-// I420 / NV12: crop on even coordinates, repack as one contiguous YUV buffer, convert.
-cv::Mat yuv420_crop_to_rgb(const FrameView& f, cv::Rect r) {
-  r.x &= ~1;
-  r.y &= ~1;
-  r.width = std::min((r.width + 1) & ~1, (f.width - r.x) & ~1);
-  r.height = std::min((r.height + 1) & ~1, (f.height - r.y) & ~1);
-  if (r.width <= 0 || r.height <= 0) throw Error("box is smaller than one 2x2 chroma block");
+bool is_yuv420(PixelFormat format) {
+  return format == PixelFormat::kI420 || format == PixelFormat::kNV12;
+}
+
+// I420 / NV12: repack the (even-aligned) region as one contiguous YUV buffer, convert.
+cv::Mat yuv420_crop_to_rgb(const FrameView& f, const cv::Rect& r) {
   const int cw = (f.width + 1) / 2, ch = (f.height + 1) / 2;
   const cv::Rect cr(r.x / 2, r.y / 2, r.width / 2, r.height / 2);
   cv::Mat packed(r.height * 3 / 2, r.width, CV_8UC1);
@@ -97,14 +96,26 @@ cv::Mat yuv420_crop_to_rgb(const FrameView& f, cv::Rect r) {
 
 }  // namespace
 
-cv::Mat crop_to_rgb(const FrameView& f, const cv::Rect& box) {
+cv::Rect crop_region(const FrameView& f, const cv::Rect& box) {
   if (f.width <= 0 || f.height <= 0 || !f.planes[0]) throw Error("empty frame");
-  const cv::Rect r = clip_box(box, f.width, f.height);
+  cv::Rect r = clip_box(box, f.width, f.height);
   if (r.empty())
     throw Error("box (" + std::to_string(box.x) + "," + std::to_string(box.y) + " " +
                 std::to_string(box.width) + "x" + std::to_string(box.height) +
                 ") lies outside the " + std::to_string(f.width) + "x" + std::to_string(f.height) +
                 " frame or is empty");
+  if (is_yuv420(f.format)) {
+    r.x &= ~1;
+    r.y &= ~1;
+    r.width = std::min((r.width + 1) & ~1, (f.width - r.x) & ~1);
+    r.height = std::min((r.height + 1) & ~1, (f.height - r.y) & ~1);
+    if (r.width <= 0 || r.height <= 0) throw Error("box is smaller than one 2x2 chroma block");
+  }
+  return r;
+}
+
+cv::Mat crop_to_rgb(const FrameView& f, const cv::Rect& box) {
+  const cv::Rect r = crop_region(f, box);
   cv::Mat rgb;
   switch (f.format) {
     case PixelFormat::kRGB:

@@ -48,8 +48,12 @@ struct FrameView {
 // The box clipped to the frame; empty when nothing of it lies inside.
 cv::Rect clip_box(const cv::Rect& box, int width, int height);
 
-// Step 1-2: the box of the frame as a packed 8-bit RGB image. Chroma-subsampled formats are cut
-// on even coordinates so that chroma stays aligned. hat::Error for an empty (or off-frame) box.
+// The pixels a box crops: clipped to the frame and, for I420/NV12, widened to even coordinates so
+// that chroma stays aligned. hat::Error for an empty (or off-frame) box. Both the CPU and the GPU
+// path crop exactly this region.
+cv::Rect crop_region(const FrameView& frame, const cv::Rect& box);
+
+// Step 1-2: the box's crop_region as a packed 8-bit RGB image.
 cv::Mat crop_to_rgb(const FrameView& frame, const cv::Rect& box);
 
 // Step 3-5: an RGB crop of any size as the model's [3, H, W] float input.
@@ -58,6 +62,15 @@ torch::Tensor rgb_to_input(const cv::Mat& rgb, const PreprocessConfig& config);
 // The whole chain for many boxes of one frame: [N, 3, H, W].
 torch::Tensor preprocess_boxes(const FrameView& frame, const std::vector<cv::Rect>& boxes,
                                const PreprocessConfig& config);
+
+// The same, with the result on `device`. On a CUDA device (in builds with the CUDA kernels) the
+// frame is uploaded once and one kernel launch computes every crop on the GPU, equal to the CPU
+// result within float rounding; otherwise the CPU result is moved to the device.
+torch::Tensor preprocess_boxes(const FrameView& frame, const std::vector<cv::Rect>& boxes,
+                               const PreprocessConfig& config, const torch::Device& device);
+
+// Whether preprocess_boxes runs on the GPU for CUDA devices in this build.
+bool gpu_preprocessing_built();
 
 // Reads an image file as RGB; hat::Error names a missing, unreadable or empty image.
 cv::Mat read_rgb_image(const std::string& path);

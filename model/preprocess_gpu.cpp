@@ -1,0 +1,128 @@
+// The preprocessing on a device: the CUDA kernel's host side (upload, launch) and the fallback
+// that moves the CPU result. The crops themselves come from crop_region in both paths.
+#include <cstring>
+
+#include "model/error.h"
+#include "model/preprocess.h"
+
+#ifdef HAT_WITH_CUDA_KERNELS
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+
+#include "model/preprocess_kernel.h"
+#endif
+
+namespace hat {
+
+bool gpu_preprocessing_built() {
+#ifdef HAT_WITH_CUDA_KERNELS
+  return true;
+#else
+  return false;
+#endif
+}
+
+#ifdef HAT_WITH_CUDA_KERNELS
+namespace {
+
+// Bytes of one row of a plane that hold pixels (the stride may pad beyond them).
+int row_bytes(PixelFormat format, int plane, int width) {
+  switch (format) {
+    case PixelFormat::kRGB:
+    case PixelFormat::kBGR:
+      return 3 * width;
+    case PixelFormat::kRGBx:
+    case PixelFormat::kBGRx:
+      return 4 * width;
+    case PixelFormat::kGray8:
+      return width;
+    case PixelFormat::kI420:
+      return plane == 0 ? width : (width + 1) / 2;
+    case PixelFormat::kNV12:
+      return plane == 0 ? width : 2 * ((width + 1) / 2);
+  }
+  return 0;
+}
+
+int plane_count(PixelFormat format) {
+  if (format == PixelFormat::kI420) return 3;
+  if (format == PixelFormat::kNV12) return 2;
+  return 1;
+}
+
+int64_t align16(int64_t n) { return (n + 15) & ~int64_t{15}; }
+
+torch::Tensor preprocess_boxes_cuda(const FrameView& frame, const std::vector<cv::Rect>& boxes,
+                                    const PreprocessConfig& config, const torch::Device& device) {
+  std::vector<kernel::Box> regions;
+  regions.reserve(boxes.size());
+  for (const auto& box : boxes) {
+    const cv::Rect r = crop_region(frame, box);
+    regions.push_back({r.x, r.y, r.width, r.height});
+  }
+  const auto float_on_device = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+  if (regions.empty()) return torch::empty({0, 3, config.height, config.width}, float_on_device);
+
+  // One pinned staging buffer (planes, then boxes) and one asynchronous upload: the frame's
+  // memory may be reused by the caller as soon as this function returns.
+  const int planes = plane_count(frame.format);
+  std::array<int64_t, 3> offset{}, size{};
+  int64_t total = 0;
+  for (int p = 0; p < planes; ++p) {
+    const int rows = p == 0 ? frame.height : (frame.height + 1) / 2;
+    offset[p] = total;
+    size[p] = static_cast<int64_t>(rows - 1) * frame.strides[p] +
+              row_bytes(frame.format, p, frame.width);
+    total = align16(total + size[p]);
+  }
+  const int64_t boxes_at = total;
+  total += static_cast<int64_t>(regions.size() * sizeof(kernel::Box));
+
+  const auto staging = torch::empty(
+      {total}, torch::TensorOptions().dtype(torch::kUInt8).pinned_memory(true));
+  auto* host = staging.data_ptr<uint8_t>();
+  for (int p = 0; p < planes; ++p) std::memcpy(host + offset[p], frame.planes[p], size[p]);
+  std::memcpy(host + boxes_at, regions.data(), regions.size() * sizeof(kernel::Box));
+
+  const c10::cuda::CUDAGuard guard(device);
+  const auto uploaded = staging.to(device, /*non_blocking=*/true);
+  const uint8_t* base = uploaded.data_ptr<uint8_t>();
+
+  kernel::Frame f;
+  f.format = static_cast<int32_t>(frame.format);
+  f.width = frame.width;
+  f.height = frame.height;
+  for (int p = 0; p < planes; ++p) {
+    f.planes[p] = base + offset[p];
+    f.strides[p] = frame.strides[p];
+  }
+  auto output = torch::empty({static_cast<int64_t>(regions.size()), 3, config.height,
+                              config.width},
+                             float_on_device);
+  kernel::Output o;
+  o.data = output.data_ptr<float>();
+  o.height = config.height;
+  o.width = config.width;
+  for (int c = 0; c < 3; ++c) {
+    o.mean[c] = config.mean[c];
+    o.std[c] = config.std[c];
+  }
+  const char* failure = kernel::launch_preprocess(
+      f, reinterpret_cast<const kernel::Box*>(base + boxes_at), static_cast<int>(regions.size()),
+      o, c10::cuda::getCurrentCUDAStream(device.index()).stream());
+  if (failure) throw Error(std::string("GPU preprocessing kernel failed: ") + failure);
+  return output;
+}
+
+}  // namespace
+#endif
+
+torch::Tensor preprocess_boxes(const FrameView& frame, const std::vector<cv::Rect>& boxes,
+                               const PreprocessConfig& config, const torch::Device& device) {
+#ifdef HAT_WITH_CUDA_KERNELS
+  if (device.is_cuda()) return preprocess_boxes_cuda(frame, boxes, config, device);
+#endif
+  return preprocess_boxes(frame, boxes, config).to(device);
+}
+
+}  // namespace hat
