@@ -18,6 +18,15 @@
  * gst-launch-1.0 filesrc location=vtest.avi ! decodebin ! videoconvert ! hatdetect ! hattrack ! \
  *   hatembed model=runs/default/run/model.hat ! hatoverlay ! videoconvert ! autovideosink
  * ]|
+ *
+ * On a GPU (device=cuda), the crops are cut, colour-converted, resized and normalised on the GPU
+ * by one kernel launch per frame (decoders' NV12 and I420 pass videoconvert unconverted), and the
+ * forward pass can run in half precision from CUDA graphs:
+ * |[
+ * gst-launch-1.0 filesrc location=vtest.avi ! decodebin ! videoconvert ! hatdetect ! hattrack ! \
+ *   hatembed model=model.hat device=cuda precision=bf16 channels-last=true cuda-graphs=true ! \
+ *   fakesink
+ * ]|
  */
 #include <gst/gst.h>
 #include <gst/video/gstvideofilter.h>
@@ -44,11 +53,30 @@ constexpr int kDefaultReembed = 10;
 constexpr int kDefaultMinSize = 32;
 constexpr double kLiveBudgetShare = 0.8;  // of the frame duration, in auto mode on live input
 
+enum Precision { kPrecisionFp32, kPrecisionBf16, kPrecisionFp16 };
+const char* const kPrecisionNames[] = {"fp32", "bf16", "fp16"};
+
+GType precision_get_type() {
+  static GType type = 0;
+  if (g_once_init_enter(&type)) {
+    static const GEnumValue values[] = {
+        {kPrecisionFp32, "float32 throughout", "fp32"},
+        {kPrecisionBf16, "bfloat16 autocast (convolutions and matrix products)", "bf16"},
+        {kPrecisionFp16, "float16 autocast (convolutions and matrix products)", "fp16"},
+        {0, nullptr, nullptr}};
+    g_once_init_leave(&type, g_enum_register_static("GstHatEmbedPrecision", values));
+  }
+  return type;
+}
+
 struct EmbedState {
   // Properties.
   std::string model;
   std::string device = "cpu";
   int batch_size = kDefaultBatch;
+  int precision = kPrecisionFp32;
+  bool channels_last = false;
+  bool cuda_graphs = false;
   int reembed_interval = kDefaultReembed;
   int min_size = kDefaultMinSize;
   std::string object_class = hat::gst::kPersonRoiType;
@@ -85,6 +113,9 @@ enum {
   PROP_MODEL,
   PROP_DEVICE,
   PROP_BATCH_SIZE,
+  PROP_PRECISION,
+  PROP_CHANNELS_LAST,
+  PROP_CUDA_GRAPHS,
   PROP_REEMBED_INTERVAL,
   PROP_MIN_SIZE,
   PROP_OBJECT_CLASS,
@@ -107,6 +138,15 @@ static void gst_hat_embed_set_property(GObject* object, guint id, const GValue* 
       break;
     case PROP_BATCH_SIZE:
       s.batch_size = g_value_get_int(value);
+      break;
+    case PROP_PRECISION:
+      s.precision = g_value_get_enum(value);
+      break;
+    case PROP_CHANNELS_LAST:
+      s.channels_last = g_value_get_boolean(value);
+      break;
+    case PROP_CUDA_GRAPHS:
+      s.cuda_graphs = g_value_get_boolean(value);
       break;
     case PROP_REEMBED_INTERVAL:
       s.reembed_interval = g_value_get_int(value);
@@ -142,6 +182,15 @@ static void gst_hat_embed_get_property(GObject* object, guint id, GValue* value,
     case PROP_BATCH_SIZE:
       g_value_set_int(value, s.batch_size);
       break;
+    case PROP_PRECISION:
+      g_value_set_enum(value, s.precision);
+      break;
+    case PROP_CHANNELS_LAST:
+      g_value_set_boolean(value, s.channels_last);
+      break;
+    case PROP_CUDA_GRAPHS:
+      g_value_set_boolean(value, s.cuda_graphs);
+      break;
     case PROP_REEMBED_INTERVAL:
       g_value_set_int(value, s.reembed_interval);
       break;
@@ -175,6 +224,9 @@ static gboolean gst_hat_embed_start(GstBaseTransform* trans) {
   hat::EngineOptions options;
   options.device = s.device;
   options.batch_size = s.batch_size;
+  options.precision = kPrecisionNames[s.precision];
+  options.channels_last = s.channels_last;
+  options.cuda_graphs = s.cuda_graphs;
   const int interval = s.reembed_interval;
   GST_OBJECT_UNLOCK(self);
   if (model.empty()) {
@@ -295,7 +347,9 @@ static GstFlowReturn gst_hat_embed_transform_frame_ip(GstVideoFilter* filter,
       std::vector<cv::Rect> crop_boxes;
       for (int i : plan.compute) crop_boxes.push_back(boxes[static_cast<size_t>(i)]);
       const auto start = std::chrono::steady_clock::now();
-      const torch::Tensor inputs = hat::preprocess_boxes(view, crop_boxes, s.engine->preprocess());
+      // On a CUDA device the crops are made on the GPU, by one kernel launch for the frame.
+      const torch::Tensor inputs =
+          hat::preprocess_boxes(view, crop_boxes, s.engine->preprocess(), s.engine->device());
       const torch::Tensor out = s.engine->embed(inputs).contiguous();
       s.cost.observe(
           static_cast<int>(crop_boxes.size()),
@@ -365,6 +419,24 @@ static void gst_hat_embed_class_init(GstHatEmbedClass* klass) {
       g_param_spec_int("batch-size", "Batch size",
                        "Most crops per forward pass (shared by the instances using the model)", 1,
                        1024, kDefaultBatch, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_PRECISION,
+      g_param_spec_enum("precision", "Precision",
+                        "Arithmetic of the forward pass; bf16/fp16 run convolutions and matrix "
+                        "products in half precision (GPUs with tensor cores: several times "
+                        "faster; embeddings keep a cosine of at least 0.999 to fp32's)",
+                        precision_get_type(), kPrecisionFp32, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_CHANNELS_LAST,
+      g_param_spec_boolean("channels-last", "Channels last",
+                           "Run convolutions on NHWC tensors (the tensor cores' native layout)",
+                           FALSE, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_CUDA_GRAPHS,
+      g_param_spec_boolean("cuda-graphs", "CUDA graphs",
+                           "Replay forward passes from CUDA graphs captured per batch size "
+                           "(powers of two up to batch-size; CUDA devices only)",
+                           FALSE, flags));
   g_object_class_install_property(
       gobject_class, PROP_REEMBED_INTERVAL,
       g_param_spec_int("reembed-interval", "Re-embed interval",

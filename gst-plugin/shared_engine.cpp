@@ -28,7 +28,10 @@ std::string base_name(const std::string& path) {
 
 std::shared_ptr<SharedEngine> SharedEngine::acquire(const std::string& model_path,
                                                     const EngineOptions& options) {
-  const std::string key = canonical(model_path) + "|" + parse_device(options.device).str();
+  // Instances share an engine only when it computes what each asked for.
+  const std::string key = canonical(model_path) + "|" + parse_device(options.device).str() + "|" +
+                          options.precision + (options.channels_last ? "|nhwc" : "") +
+                          (options.cuda_graphs ? "|graphs" : "");
   std::lock_guard<std::mutex> lock(registry_mutex);
   if (auto existing = registry()[key].lock()) return existing;
   std::shared_ptr<SharedEngine> engine(

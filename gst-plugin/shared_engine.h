@@ -19,8 +19,9 @@ namespace hat::gst {
 
 class SharedEngine {
  public:
-  // The engine for (model file, device), loaded on first use. hat::Error for a bad model file or
-  // device. `options.batch_size` caps a forward pass; the first instance's value is kept.
+  // The engine for (model file, device, precision, channels-last, CUDA graphs), loaded on first
+  // use. hat::Error for a bad model file or option. `options.batch_size` caps a forward pass;
+  // the first instance's value is kept.
   static std::shared_ptr<SharedEngine> acquire(const std::string& model_path,
                                                const EngineOptions& options);
   static size_t loaded_count();  // engines alive in this process
@@ -33,6 +34,8 @@ class SharedEngine {
   torch::Tensor embed(torch::Tensor inputs);
 
   const PreprocessConfig& preprocess() const { return engine_.preprocess(); }
+  // Where inputs are best prepared: embed() takes them on this device without a copy.
+  const torch::Device& device() const { return engine_.device(); }
   int dim() const { return engine_.dim(); }
   const std::string& preset() const { return engine_.config().preset; }
   const std::string& model_file() const { return model_file_; }

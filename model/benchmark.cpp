@@ -52,7 +52,8 @@ double measure_gemm_gflops(const torch::Device& device, torch::ScalarType dtype,
 BenchResult benchmark_engine(EmbeddingEngine& engine, int batch, int warmup, int iterations,
                              double min_seconds) {
   const auto& p = engine.preprocess();
-  const auto inputs = torch::randn({batch, 3, p.height, p.width});
+  const auto inputs =
+      torch::randn({batch, 3, p.height, p.width}, torch::TensorOptions().device(engine.device()));
   for (int i = 0; i < warmup; ++i) (void)engine.embed_inputs(inputs);
   std::vector<double> latencies;
   const auto start = Clock::now();
@@ -74,8 +75,15 @@ BenchResult benchmark_engine(EmbeddingEngine& engine, int batch, int warmup, int
   counted.num_classes = 0;  // the classifiers do not run at inference
   r.gflop_per_crop = count_flops(counted).total() / 1e9;
   r.achieved_gflops = r.gflop_per_crop * r.crops_per_second;
-  r.gemm_gflops = measure_gemm_gflops(engine.device(), torch::kFloat32, 2048, 3.0);
+  const bool cuda = engine.device().is_cuda();
+  const int n = cuda ? 8192 : 2048;  // large enough to reach the device's peak
+  r.gemm_gflops = measure_gemm_gflops(engine.device(), torch::kFloat32, n, 3.0);
   r.gemm_fraction = r.achieved_gflops / r.gemm_gflops;
+  if (cuda) {
+    r.bf16_gemm_gflops = measure_gemm_gflops(engine.device(), torch::kBFloat16, n, 3.0);
+    r.bf16_gemm_fraction = r.achieved_gflops / r.bf16_gemm_gflops;
+  }
+  r.precision = engine.options().precision;
   r.peak_memory_mib = peak_rss_mib();
   return r;
 }
@@ -90,6 +98,9 @@ nlohmann::json to_json(const BenchResult& r) {
           {"achieved_gflops", r.achieved_gflops},
           {"gemm_gflops", r.gemm_gflops},
           {"gemm_fraction", r.gemm_fraction},
+          {"bf16_gemm_gflops", r.bf16_gemm_gflops},
+          {"bf16_gemm_fraction", r.bf16_gemm_fraction},
+          {"precision", r.precision},
           {"peak_memory_mib", r.peak_memory_mib}};
 }
 

@@ -22,7 +22,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& ckpt) {
   dict.insert("state_dict", weights);
   if (!ckpt.training.is_null()) {
     c10::Dict<std::string, torch::Tensor> training;
-    for (const auto& item : ckpt.training_tensors) training.insert(item.key(), item.value().detach().to(torch::kCPU).contiguous());
+    for (const auto& item : ckpt.training_tensors)
+      training.insert(item.key(), item.value().detach().to(torch::kCPU).contiguous());
     dict.insert("training", ckpt.training.dump());
     dict.insert("training_tensors", training);
   }
@@ -69,7 +70,8 @@ Checkpoint checkpoint_from_dict(const c10::impl::GenericDict& dict, const std::s
   if (dict.find(std::string("training")) != dict.end()) {
     ckpt.training = json_entry("training");
     const auto tensors = entry("training_tensors");
-    if (!tensors.isGenericDict()) throw Error(path + ": checkpoint entry 'training_tensors' is not a dict");
+    if (!tensors.isGenericDict())
+      throw Error(path + ": checkpoint entry 'training_tensors' is not a dict");
     ckpt.training_tensors = to_state_dict(tensors.toGenericDict(), path);
   }
   return ckpt;

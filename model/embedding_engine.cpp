@@ -2,6 +2,9 @@
 
 #include <torch/cuda.h>
 
+#include "model/autocast_scope.h"
+#include "model/channels_last.h"
+#include "model/cuda_graph_runner.h"
 #include "model/error.h"
 
 namespace hat {
@@ -35,13 +38,35 @@ torch::Device parse_device(const std::string& name) {
 
 EmbeddingEngine::EmbeddingEngine(LoadedModel model, const EngineOptions& options)
     : loaded_(std::move(model)),
+      options_(options),
       device_(parse_device(options.device)),
-      batch_size_(options.batch_size) {
-  if (batch_size_ < 1) throw Error("batch size must be at least 1");
-  if (options.threads < 0) throw Error("thread count must be >= 0");
-  if (options.threads > 0) torch::set_num_threads(options.threads);
+      precision_(parse_precision(options.precision)) {
+  if (options_.batch_size < 1) throw Error("batch size must be at least 1");
+  if (options_.threads < 0) throw Error("thread count must be >= 0");
+  if (options_.cuda_graphs && !device_.is_cuda())
+    throw Error("CUDA graphs need a CUDA device (device is '" + options_.device + "')");
+  if (options_.threads > 0) torch::set_num_threads(options_.threads);
   loaded_.model->eval();
   loaded_.model->to(device_);
+  if (options_.channels_last) convert_to_channels_last(*loaded_.model);
+  if (options_.cuda_graphs) {
+    const auto& p = loaded_.preprocess;
+    graphs_ = std::make_unique<CudaGraphRunner>(
+        CudaGraphRunner::batch_sizes_up_to(options_.batch_size),
+        std::vector<int64_t>{3, p.height, p.width},
+        torch::TensorOptions().dtype(torch::kFloat32).device(device_), options_.channels_last);
+  }
+}
+
+EmbeddingEngine::~EmbeddingEngine() = default;
+EmbeddingEngine::EmbeddingEngine(EmbeddingEngine&&) noexcept = default;
+
+torch::Tensor EmbeddingEngine::forward(const torch::Tensor& batch) {
+  // Graph capture must not keep casts in autocast's cache: the cache is emptied when the scope
+  // ends, while the graph would go on reading them.
+  AutocastScope autocast(precision_ != torch::kFloat32, device_.type(), precision_,
+                         /*cache_casts=*/!options_.cuda_graphs);
+  return loaded_.model->embed(batch).to(torch::kFloat32);
 }
 
 torch::Tensor EmbeddingEngine::embed_inputs(const torch::Tensor& inputs) {
@@ -52,10 +77,15 @@ torch::Tensor EmbeddingEngine::embed_inputs(const torch::Tensor& inputs) {
                 std::to_string(p.width) + "]");
   torch::InferenceMode inference;
   std::vector<torch::Tensor> parts;
-  for (int64_t start = 0; start < inputs.size(0); start += batch_size_) {
-    const auto batch =
-        inputs.narrow(0, start, std::min<int64_t>(batch_size_, inputs.size(0) - start));
-    parts.push_back(loaded_.model->embed(batch.to(device_)).to(torch::kCPU));
+  for (int64_t start = 0; start < inputs.size(0); start += options_.batch_size) {
+    auto batch =
+        inputs.narrow(0, start, std::min<int64_t>(options_.batch_size, inputs.size(0) - start))
+            .to(device_, torch::kFloat32);
+    if (options_.channels_last) batch = batch.contiguous(torch::MemoryFormat::ChannelsLast);
+    parts.push_back(
+        (graphs_ ? graphs_->run(batch, [this](const torch::Tensor& x) { return forward(x); })
+                 : forward(batch))
+            .to(torch::kCPU));
   }
   if (parts.empty()) return torch::empty({0, dim()});
   return torch::cat(parts);

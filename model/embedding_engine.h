@@ -1,6 +1,7 @@
 // Batched inference: the one place where crops become embeddings (eval mode, no autograd).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,15 +17,26 @@ struct EngineOptions {
   std::string device = "cpu";  // "cpu", "cuda" or "cuda:N" (builds with CUDA)
   int threads = 0;             // intra-op threads; 0 keeps LibTorch's default
   int batch_size = 32;         // crops per forward pass
+  // "fp32", or "bf16"/"fp16": autocast runs convolutions and matrix products in that type (the
+  // weights stay float32; embeddings are returned as float32).
+  std::string precision = "fp32";
+  bool channels_last = false;  // NHWC weights and activations (tensor-core convolutions)
+  // CUDA only: replay each forward pass from a CUDA graph captured for its batch size (powers of
+  // two up to batch_size, and batch_size; a batch is padded up to the next captured size).
+  bool cuda_graphs = false;
 };
 
 // "cpu" / "cuda[:N]" as a torch::Device; hat::Error when the device is unknown, this build has
 // no CUDA, or no such GPU is present.
 torch::Device parse_device(const std::string& name);
 
+class CudaGraphRunner;
+
 class EmbeddingEngine {
  public:
   EmbeddingEngine(LoadedModel model, const EngineOptions& options);
+  ~EmbeddingEngine();
+  EmbeddingEngine(EmbeddingEngine&&) noexcept;
 
   // Preprocessed inputs [N, 3, H, W] -> embeddings [N, D] (float32, on the CPU).
   torch::Tensor embed_inputs(const torch::Tensor& inputs);
@@ -36,11 +48,16 @@ class EmbeddingEngine {
   const PreprocessConfig& preprocess() const { return loaded_.preprocess; }
   const LoadedModel& model() const { return loaded_; }
   const torch::Device& device() const { return device_; }
+  const EngineOptions& options() const { return options_; }
 
  private:
+  torch::Tensor forward(const torch::Tensor& batch);
+
   LoadedModel loaded_;
+  EngineOptions options_;
   torch::Device device_;
-  int batch_size_;
+  torch::ScalarType precision_;
+  std::unique_ptr<CudaGraphRunner> graphs_;
 };
 
 }  // namespace hat

@@ -1,5 +1,5 @@
-// The --batch, --device and --threads options that every tool running the embedding engine
-// takes, declared and read in one place.
+// The engine options (--batch, --device, --threads, --precision, --channels-last, --cuda-graphs)
+// that every tool running the embedding engine takes, declared and read in one place.
 #pragma once
 
 #include <string>

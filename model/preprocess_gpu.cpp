@@ -71,15 +71,15 @@ torch::Tensor preprocess_boxes_cuda(const FrameView& frame, const std::vector<cv
   for (int p = 0; p < planes; ++p) {
     const int rows = p == 0 ? frame.height : (frame.height + 1) / 2;
     offset[p] = total;
-    size[p] = static_cast<int64_t>(rows - 1) * frame.strides[p] +
-              row_bytes(frame.format, p, frame.width);
+    size[p] =
+        static_cast<int64_t>(rows - 1) * frame.strides[p] + row_bytes(frame.format, p, frame.width);
     total = align16(total + size[p]);
   }
   const int64_t boxes_at = total;
   total += static_cast<int64_t>(regions.size() * sizeof(kernel::Box));
 
-  const auto staging = torch::empty(
-      {total}, torch::TensorOptions().dtype(torch::kUInt8).pinned_memory(true));
+  const auto staging =
+      torch::empty({total}, torch::TensorOptions().dtype(torch::kUInt8).pinned_memory(true));
   auto* host = staging.data_ptr<uint8_t>();
   for (int p = 0; p < planes; ++p) std::memcpy(host + offset[p], frame.planes[p], size[p]);
   std::memcpy(host + boxes_at, regions.data(), regions.size() * sizeof(kernel::Box));
@@ -96,8 +96,7 @@ torch::Tensor preprocess_boxes_cuda(const FrameView& frame, const std::vector<cv
     f.planes[p] = base + offset[p];
     f.strides[p] = frame.strides[p];
   }
-  auto output = torch::empty({static_cast<int64_t>(regions.size()), 3, config.height,
-                              config.width},
+  auto output = torch::empty({static_cast<int64_t>(regions.size()), 3, config.height, config.width},
                              float_on_device);
   kernel::Output o;
   o.data = output.data_ptr<float>();
@@ -108,8 +107,8 @@ torch::Tensor preprocess_boxes_cuda(const FrameView& frame, const std::vector<cv
     o.std[c] = config.std[c];
   }
   const char* failure = kernel::launch_preprocess(
-      f, reinterpret_cast<const kernel::Box*>(base + boxes_at), static_cast<int>(regions.size()),
-      o, c10::cuda::getCurrentCUDAStream(device.index()).stream());
+      f, reinterpret_cast<const kernel::Box*>(base + boxes_at), static_cast<int>(regions.size()), o,
+      c10::cuda::getCurrentCUDAStream(device.index()).stream());
   if (failure) throw Error(std::string("GPU preprocessing kernel failed: ") + failure);
   return output;
 }

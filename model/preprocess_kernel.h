@@ -128,7 +128,8 @@ HAT_HOST_DEVICE void preprocess_pixel(const Frame& f, const Box& b, const Output
   fetch_rgb(f, b.x + x0, b.y + y1, p10);
   fetch_rgb(f, b.x + x1, b.y + y1, p11);
   const int64_t plane = static_cast<int64_t>(o.height) * o.width;
-  float* out = o.data + static_cast<int64_t>(n) * 3 * plane + static_cast<int64_t>(oy) * o.width + ox;
+  float* out =
+      o.data + static_cast<int64_t>(n) * 3 * plane + static_cast<int64_t>(oy) * o.width + ox;
   for (int c = 0; c < 3; ++c) {
     const float top = (1.0f - wx) * p00[c] + wx * p01[c];
     const float bottom = (1.0f - wx) * p10[c] + wx * p11[c];

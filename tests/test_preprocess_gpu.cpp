@@ -6,8 +6,8 @@
 
 #include <random>
 
-#include <opencv2/imgproc.hpp>
 #include <torch/cuda.h>
+#include <opencv2/imgproc.hpp>
 
 #include "model/error.h"
 #include "model/preprocess.h"
@@ -88,7 +88,8 @@ torch::Tensor kernel_on_host(const FrameView& frame, const std::vector<cv::Rect>
     const cv::Rect r = crop_region(frame, boxes[n]);
     const kernel::Box b{r.x, r.y, r.width, r.height};
     for (int y = 0; y < p.height; ++y)
-      for (int x = 0; x < p.width; ++x) kernel::preprocess_pixel(f, b, o, static_cast<int>(n), y, x);
+      for (int x = 0; x < p.width; ++x)
+        kernel::preprocess_pixel(f, b, o, static_cast<int>(n), y, x);
   }
   return out;
 }
@@ -100,9 +101,15 @@ const std::vector<PixelFormat> kAllFormats = {
 // Boxes that shrink, enlarge, keep the size, touch every edge, lie partly outside the frame,
 // and start on odd coordinates (which the YUV formats widen to even ones).
 std::vector<cv::Rect> test_boxes(int width, int height) {
-  return {{0, 0, width, height},      {17, 9, 64, 128},  {3, 5, 128, 256},   {101, 33, 7, 11},
-          {width - 40, height - 90, 40, 90}, {-20, -30, 60, 100}, {width - 25, 40, 60, 77},
-          {51, 61, 1, 1},             {8, 8, 2, 2}};
+  return {{0, 0, width, height},
+          {17, 9, 64, 128},
+          {3, 5, 128, 256},
+          {101, 33, 7, 11},
+          {width - 40, height - 90, 40, 90},
+          {-20, -30, 60, 100},
+          {width - 25, 40, 60, 77},
+          {51, 61, 1, 1},
+          {8, 8, 2, 2}};
 }
 
 float max_abs_difference(const torch::Tensor& a, const torch::Tensor& b) {
@@ -120,7 +127,7 @@ TEST(KernelMath, YuvConversionEqualsOpenCvForEveryValue) {
       const int pair = block / 64, group = block % 64;
       for (int k = 0; k < 4; ++k)
         yuv.at<uint8_t>(2 * by + k / 2, 2 * bx + k % 2) = static_cast<uint8_t>(group * 4 + k);
-      yuv.at<uint8_t>(kSide + by, 2 * bx) = static_cast<uint8_t>(pair & 255);  // U
+      yuv.at<uint8_t>(kSide + by, 2 * bx) = static_cast<uint8_t>(pair & 255);     // U
       yuv.at<uint8_t>(kSide + by, 2 * bx + 1) = static_cast<uint8_t>(pair >> 8);  // V
     }
   cv::Mat rgb;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <torch/cuda.h>
 #include <opencv2/imgcodecs.hpp>
 
 #include "evaluation/evaluator.h"
@@ -92,6 +93,38 @@ TEST(Trainer, LearnsFromChanceToAClearlyLearntLevel) {
   EXPECT_GT(after, chance + 0.2);
   EXPECT_GT(after, before + 0.08);
   EXPECT_GT(after, 0.35);
+}
+
+// The CUDA path: channels-last weights, bf16 (and fp16 with loss scaling) autocast, and the
+// evaluation's embeddings on the GPU; it must learn as the CPU run does.
+TEST(Trainer, LearnsOnCudaWithMixedPrecision) {
+  if (!torch::cuda::is_available()) {
+    std::cout << "SKIPPED: no CUDA device on this machine\n";
+    GTEST_SKIP() << "SKIPPED: no CUDA device on this machine";
+  }
+  for (const char* amp : {"bf16", "fp16"}) {
+    TrainConfig c = small_run(test::scratch_dir(), 6);
+    c.root = dataset(40);
+    c.p = 8;
+    c.k = 4;
+    c.max_batches_per_epoch = 0;
+    c.warmup_epochs = 1;
+    c.lr = 1e-3;
+    c.eval_every = 3;
+    c.device = "cuda";
+    c.amp = amp;
+    std::ostringstream log;
+    Trainer trainer(c, log);
+    const double before = trainer.evaluate().mAP;
+    trainer.run(false);
+    const double after = trainer.history().back().metrics["mAP"].get<double>();
+    std::cout << "CUDA, " << amp << " autocast: mAP untrained " << 100 * before
+              << " %, after 6 epochs " << 100 * after << " %\n";
+    EXPECT_GT(after, before + 0.08) << amp;
+    EXPECT_GT(after, 0.35) << amp;
+    const auto model = load_model(c.output + "/model.hat");  // saved as float32, loads on CPU
+    for (const auto& p : model.model->parameters()) ASSERT_EQ(p.scalar_type(), torch::kFloat32);
+  }
 }
 
 TEST(Trainer, RunFolderHoldsLogCurvesAndLoadableModels) {

@@ -1,7 +1,6 @@
 #include "train/trainer.h"
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <ATen/autocast_mode.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -16,6 +15,8 @@
 #include "evaluation/progress_bar.h"
 #include "evaluation/readers.h"
 #include "evaluation/report.h"
+#include "model/autocast_scope.h"
+#include "model/channels_last.h"
 #include "model/checkpoint.h"
 #include "model/embedding_engine.h"
 #include "model/error.h"
@@ -30,25 +31,6 @@ namespace hat {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Autocast for the forward pass on CUDA; a no-op elsewhere.
-class AutocastScope {
- public:
-  AutocastScope(bool on, torch::ScalarType dtype) : on_(on) {
-    if (!on_) return;
-    at::autocast::set_autocast_enabled(at::kCUDA, true);
-    at::autocast::set_autocast_dtype(at::kCUDA, dtype);
-    at::autocast::increment_nesting();
-  }
-  ~AutocastScope() {
-    if (!on_) return;
-    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-    at::autocast::set_autocast_enabled(at::kCUDA, false);
-  }
-
- private:
-  bool on_;
-};
 
 torch::Tensor bytes_tensor(const std::string& bytes) {
   auto t = torch::empty({static_cast<int64_t>(bytes.size())}, torch::kUInt8);
@@ -116,9 +98,7 @@ Trainer::Trainer(TrainConfig config, std::ostream& log)
                                 config_.pretrained);
   model_->to(device_);
   if (device_.is_cuda()) {
-    // Channels-last convolutions run on the tensor cores' native layout.
-    for (auto& p : model_->parameters())
-      if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
+    convert_to_channels_last(*model_);
     autocast_ = config_.amp != "off";
     autocast_dtype_ = config_.amp == "fp16" ? torch::kHalf : torch::kBFloat16;
   }
@@ -159,7 +139,7 @@ EpochRecord Trainer::train_epoch(int epoch) {
     const auto y = batch.labels.to(device_);
     LossTerms terms;
     {
-      AutocastScope autocast(autocast_, autocast_dtype_);
+      AutocastScope autocast(autocast_, c10::DeviceType::CUDA, autocast_dtype_);
       terms = deep_supervision_loss(model_->forward_train(x), y, config_.loss);
     }
     optimizer_->zero_grad();

@@ -170,7 +170,7 @@ int cmd_bench(const std::vector<std::string>& args) {
       "hat-model bench",
       "Embedding throughput (warm-up excluded): crops/s, latency per batch, peak memory, and the\n"
       "achieved FLOP rate as a fraction of this machine's fp32 GEMM rate measured in the same "
-      "run.");
+      "run\n(on CUDA also of its bf16 GEMM rate, the tensor cores' matmul-bound ceiling).");
   p.option("model", "FILE", "model file to benchmark")
       .option("preset", "NAME", "benchmark a preset with random weights instead");
   hat::add_engine_options(p, "8");
@@ -195,16 +195,22 @@ int cmd_bench(const std::vector<std::string>& args) {
       hat::benchmark_engine(engine, eo.batch_size, p.get_int("warmup", 0, 1000),
                             p.get_int("iterations", 1, 1000000), p.get_int("seconds", 0, 3600));
   std::cout << std::fixed << std::setprecision(2) << "model " << name << ", device " << eo.device
-            << ", batch " << r.batch << ", threads " << torch::get_num_threads() << ", "
-            << r.iterations << " timed batches\n"
+            << ", precision " << eo.precision << (eo.channels_last ? ", channels-last" : "")
+            << (eo.cuda_graphs ? ", CUDA graphs" : "") << ", batch " << r.batch << ", threads "
+            << torch::get_num_threads() << ", " << r.iterations << " timed batches\n"
             << "  crops/s:          " << r.crops_per_second << "\n"
             << "  latency / batch:  mean " << r.latency_ms_mean << " ms, p50 " << r.latency_ms_p50
             << " ms, p90 " << r.latency_ms_p90 << " ms\n"
             << "  compute:          " << r.gflop_per_crop << " GFLOP/crop -> " << r.achieved_gflops
             << " GFLOP/s\n"
-            << "  fp32 GEMM rate:   " << r.gemm_gflops << " GFLOP/s (2048^3, same run)\n"
-            << "  fraction of GEMM: " << std::setprecision(1) << 100.0 * r.gemm_fraction << " %\n"
-            << "  peak memory:      " << std::setprecision(0) << r.peak_memory_mib
+            << "  fp32 GEMM rate:   " << r.gemm_gflops << " GFLOP/s (same run)\n"
+            << "  fraction of GEMM: " << std::setprecision(1) << 100.0 * r.gemm_fraction << " %\n";
+  if (r.bf16_gemm_gflops > 0)
+    std::cout << std::setprecision(2) << "  bf16 GEMM rate:   " << r.bf16_gemm_gflops
+              << " GFLOP/s (same run)\n"
+              << "  of bf16 GEMM:     " << std::setprecision(1) << 100.0 * r.bf16_gemm_fraction
+              << " % (matmul-bound fraction)\n";
+  std::cout << std::fixed << "  peak memory:      " << std::setprecision(0) << r.peak_memory_mib
             << " MiB (process RSS)\n";
   if (p.has("json")) {
     auto j = hat::to_json(r);

@@ -5,10 +5,11 @@
 #include <iomanip>
 #include <iostream>
 
-#include <ATen/autocast_mode.h>
 #include <nlohmann/json.hpp>
 
+#include "model/autocast_scope.h"
 #include "model/benchmark.h"
+#include "model/channels_last.h"
 #include "model/cli_args.h"
 #include "model/embedding_engine.h"
 #include "model/error.h"
@@ -144,23 +145,24 @@ int cmd_bench(const std::vector<std::string>& args) {
   hat::HatModel model(c);
   model->to(device);
   model->train();
+  auto x = torch::randn({batch, 3, c.input_height, c.input_width},
+                        torch::TensorOptions().device(device));
+  if (device.is_cuda()) {  // as the trainer runs on CUDA
+    hat::convert_to_channels_last(*model);
+    x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+  }
   hat::OptimizerOptions oo;
   auto opt = hat::make_optimizer(*model, oo);
-  const auto x = torch::randn({batch, 3, c.input_height, c.input_width},
-                              torch::TensorOptions().device(device));
   const auto y =
       torch::div(torch::arange(batch), 4, "floor").to(device);  // K = 4 images per identity
-  const bool amp = device.is_cuda() && p.get("amp") != "off";
+  const torch::ScalarType amp_dtype =
+      hat::parse_precision(p.get("amp") == "off" ? "fp32" : p.get("amp"));
+  const bool amp = device.is_cuda() && amp_dtype != torch::kFloat32;
   auto step = [&] {
-    if (amp) {
-      at::autocast::set_autocast_enabled(at::kCUDA, true);
-      at::autocast::set_autocast_dtype(at::kCUDA,
-                                       p.get("amp") == "fp16" ? at::kHalf : at::kBFloat16);
-    }
-    auto terms = hat::deep_supervision_loss(model->forward_train(x), y, {});
-    if (amp) {
-      at::autocast::set_autocast_enabled(at::kCUDA, false);
-      at::autocast::clear_cache();
+    hat::LossTerms terms;
+    {
+      hat::AutocastScope autocast(amp, c10::DeviceType::CUDA, amp_dtype);
+      terms = hat::deep_supervision_loss(model->forward_train(x), y, {});
     }
     opt->zero_grad();
     terms.total.backward();
@@ -176,14 +178,18 @@ int cmd_bench(const std::vector<std::string>& args) {
   // Forward + backward is about 3x the forward pass's FLOPs; compared with this machine's GEMM
   // rate measured now, in the same process.
   const double gflop = 3 * hat::count_flops(c).total() / 1e9;
-  const double gemm = hat::measure_gemm_gflops(device, torch::kFloat32, 2048, 3.0);
+  // With AMP the products run in bf16/fp16, so that is the rate to compare with.
+  const torch::ScalarType gemm_dtype = amp ? amp_dtype : torch::kFloat32;
+  const std::string gemm_name = !amp ? "fp32" : p.get("amp");
+  const double gemm =
+      hat::measure_gemm_gflops(device, gemm_dtype, device.is_cuda() ? 8192 : 2048, 3.0);
   std::cout << std::fixed << std::setprecision(2) << "training " << c.preset << ", batch " << batch
             << ", device " << p.get("device") << (amp ? ", amp " + p.get("amp") : "")
             << ", threads " << torch::get_num_threads() << ": " << rate << " images/s ("
             << 1e3 * seconds / steps << " ms/step), about " << gflop * rate
-            << " GFLOP/s = " << 100 * gflop * rate / gemm << " % of the fp32 GEMM rate (" << gemm
-            << " GFLOP/s, same run), peak memory " << std::setprecision(0) << hat::peak_rss_mib()
-            << " MiB\n";
+            << " GFLOP/s = " << 100 * gflop * rate / gemm << " % of the " << gemm_name
+            << " GEMM rate (" << gemm << " GFLOP/s, same run), peak memory " << std::setprecision(0)
+            << hat::peak_rss_mib() << " MiB\n";
   if (p.has("json")) {
     const nlohmann::json j = {{"preset", c.preset},
                               {"batch", batch},
@@ -194,6 +200,7 @@ int cmd_bench(const std::vector<std::string>& args) {
                               {"threads", torch::get_num_threads()},
                               {"approx_gflops", gflop * rate},
                               {"gemm_gflops", gemm},
+                              {"gemm_dtype", gemm_name},
                               {"peak_rss_mib", hat::peak_rss_mib()}};
     hat::write_json_file(p.get("json"), j);
   }
