@@ -4,6 +4,7 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 #include <gtest/gtest.h>
+#include <torch/cuda.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -76,7 +77,8 @@ TEST_F(GstElements, PluginListsItsElementsAndDocumentsEveryProperty) {
       {"hatdetect", {"threshold", "min-size", "scale", "inference-interval", "model-location"}},
       {"hattrack", {"max-age", "min-hits", "iou-threshold"}},
       {"hatembed",
-       {"model", "device", "batch-size", "reembed-interval", "min-size", "object-class"}},
+       {"model", "device", "batch-size", "precision", "channels-last", "cuda-graphs",
+        "reembed-interval", "min-size", "object-class"}},
       {"hatoverlay", {"line-width", "show-labels"}},
       {"hatevents", {"location", "camera-id"}},
       {"hatmatch",
@@ -299,6 +301,42 @@ TEST_F(GstElements, HatembedEqualsTheEvaluatorsEmbeddingOfTheSameCrop) {
   }
 }
 
+// device=cuda: crops made by the GPU kernel, forward pass on the GPU; the embeddings are the
+// CPU's (fp32, within TF32 convolution rounding) or close to them (bf16, graphs).
+TEST_F(GstElements, HatembedOnCudaGivesTheCpuEmbeddingsInEveryFormat) {
+  if (!torch::cuda::is_available()) {
+    std::cout << "SKIPPED: no CUDA device on this machine\n";
+    GTEST_SKIP() << "SKIPPED: no CUDA device on this machine";
+  }
+  const cv::Mat scene = test::test_scene(kW, kH, 7);
+  const std::vector<cv::Rect> boxes = {{100, 40, 48, 120}, {13, 7, 61, 150}, {250, 100, 90, 200}};
+  auto embed = [&](const std::string& options, const char* format) {
+    GstHarness* h =
+        harness("hatembed time-budget=0" + options + model_arg(), test::video_caps(format, kW, kH));
+    GstBuffer* in = test::make_frame(scene, format);
+    for (const auto& b : boxes) add_roi(in, b);
+    gst_harness_push(h, in);
+    GstBuffer* out = gst_harness_pull(h);
+    std::vector<torch::Tensor> rows;
+    for (auto* roi : g::rois_of_type(out, g::kPersonRoiType)) {
+      const auto e = g::roi_embedding(roi);
+      EXPECT_TRUE(e.has_value()) << options << " " << format;
+      if (e) rows.push_back(torch::tensor(e->data));
+    }
+    gst_buffer_unref(out);
+    return torch::stack(rows);
+  };
+  for (const char* format : {"RGB", "BGR", "RGBx", "BGRx", "I420", "NV12"}) {
+    const auto cpu = embed("", format);
+    const auto gpu = embed(" device=cuda", format);
+    const auto fast =
+        embed(" device=cuda precision=bf16 channels-last=true cuda-graphs=true", format);
+    ASSERT_EQ(gpu.sizes(), cpu.sizes());
+    EXPECT_GT(torch::cosine_similarity(gpu, cpu, 1).min().item<float>(), 0.9999f) << format;
+    EXPECT_GT(torch::cosine_similarity(fast, cpu, 1).min().item<float>(), 0.999f) << format;
+  }
+}
+
 TEST_F(GstElements, HatembedReembedsTracksOnItsIntervalAndSkipsDegenerateRois) {
   GstHarness* h = harness("hatembed reembed-interval=3 min-size=40 time-budget=0" + model_arg(),
                           test::video_caps("I420", kW, kH));
@@ -482,6 +520,17 @@ TEST_F(GstElements, BadPropertyValuesAreRejectedOrReportedClearly) {
       play_error(src + "hatembed model=/nonexistent/m.hat ! fakesink").find("/nonexistent/m.hat"),
       std::string::npos);
   EXPECT_NE(play_error(src + "hatembed device=tpu" + model_arg() + " ! fakesink").find("tpu"),
+            std::string::npos);
+  {  // An enum refuses unknown names when the launch line is parsed.
+    GError* error = nullptr;
+    GstElement* p = gst_parse_launch((src + "hatembed precision=fp8 ! fakesink").c_str(), &error);
+    ASSERT_NE(error, nullptr);
+    EXPECT_NE(std::string(error->message).find("precision"), std::string::npos) << error->message;
+    g_error_free(error);
+    if (p) gst_object_unref(p);
+  }
+  EXPECT_NE(play_error(src + "hatembed cuda-graphs=true" + model_arg() + " ! fakesink")
+                .find("CUDA graphs need a CUDA device"),
             std::string::npos);
   EXPECT_NE(play_error(src + "hatdetect model-location=/nonexistent/d.onnx ! fakesink")
                 .find("/nonexistent/d.onnx"),
