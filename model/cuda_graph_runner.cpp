@@ -46,6 +46,30 @@ CudaGraphRunner::~CudaGraphRunner() = default;
 
 int CudaGraphRunner::captured() const { return static_cast<int>(graphs_.size()); }
 
+#ifdef HAT_WITH_CUDA_KERNELS
+std::unique_ptr<CudaGraphRunner::Graph> CudaGraphRunner::capture(int size, const Forward& forward) {
+  auto g = std::make_unique<Graph>();
+  std::vector<int64_t> shape{size};
+  shape.insert(shape.end(), sample_shape_.begin(), sample_shape_.end());
+  g->input = torch::zeros(shape, options_);
+  if (channels_last_) g->input = g->input.contiguous(torch::MemoryFormat::ChannelsLast);
+  // Capture runs on a side stream (the default stream cannot be captured). The warm-up passes
+  // there let cuDNN pick its algorithms and the allocator its blocks outside the capture.
+  auto side = c10::cuda::getStreamFromPool();
+  c10::cuda::getCurrentCUDAStream().synchronize();
+  const c10::cuda::CUDAStreamGuard stream_guard(side);
+  for (int i = 0; i < 3; ++i) (void)forward(g->input);
+  side.synchronize();
+  // Thread-local capture mode: other threads (hatembed's streaming threads) may keep launching
+  // work while this one captures.
+  g->graph.capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
+  g->output = forward(g->input);
+  g->graph.capture_end();
+  side.synchronize();
+  return g;
+}
+#endif
+
 torch::Tensor CudaGraphRunner::run(const torch::Tensor& batch, const Forward& forward) {
 #ifdef HAT_WITH_CUDA_KERNELS
   const int n = static_cast<int>(batch.size(0));
@@ -56,28 +80,12 @@ torch::Tensor CudaGraphRunner::run(const torch::Tensor& batch, const Forward& fo
   auto& slot = graphs_[*fits];
   const c10::cuda::CUDAGuard device_guard(options_.device());
   if (!slot) {
-    auto g = std::make_unique<Graph>();
-    std::vector<int64_t> shape{*fits};
-    shape.insert(shape.end(), sample_shape_.begin(), sample_shape_.end());
-    g->input = torch::zeros(shape, options_);
-    if (channels_last_) g->input = g->input.contiguous(torch::MemoryFormat::ChannelsLast);
-    // Capture runs on a side stream (the default stream cannot be captured). The warm-up passes
-    // there let cuDNN pick its algorithms and the allocator its blocks outside the capture.
-    auto side = c10::cuda::getStreamFromPool();
-    side.synchronize();
-    c10::cuda::getCurrentCUDAStream().synchronize();
-    {
-      const c10::cuda::CUDAStreamGuard stream_guard(side);
-      for (int i = 0; i < 3; ++i) (void)forward(g->input);
-      side.synchronize();
-      // Thread-local capture mode: other threads (hatembed's streaming threads) may keep
-      // launching work while this one captures.
-      g->graph.capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
-      g->output = forward(g->input);
-      g->graph.capture_end();
-      side.synchronize();
+    try {
+      slot = capture(*fits, forward);
+    } catch (const std::exception& e) {
+      graphs_.erase(*fits);
+      throw Error("CUDA graph capture for batch " + std::to_string(*fits) + " failed: " + e.what());
     }
-    slot = std::move(g);
   }
   slot->input.narrow(0, 0, n).copy_(batch);
   slot->graph.replay();  // on the current stream, after the copy

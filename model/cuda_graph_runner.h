@@ -33,6 +33,8 @@ class CudaGraphRunner {
 
  private:
   struct Graph;
+  std::unique_ptr<Graph> capture(int size, const Forward& forward);
+
   std::vector<int> sizes_;
   std::vector<int64_t> sample_shape_;
   torch::TensorOptions options_;

@@ -7,7 +7,8 @@ void add_engine_options(ArgParser& p, const std::string& default_batch) {
       .option("device", "D", "cpu, cuda or cuda:N", "cpu")
       .option("threads", "T", "intra-op CPU threads (0: LibTorch default)", "0")
       .option("precision", "P",
-              "fp32, or bf16/fp16 autocast (convolutions and matrix products in half precision)",
+              "fp32, or bf16/fp16 autocast (convolutions and matrix products in half "
+              "precision; fp16 is for GPUs, slow on most CPUs)",
               "fp32")
       .flag("channels-last", "NHWC convolutions (the tensor cores' native layout)")
       .flag("cuda-graphs", "replay forward passes from CUDA graphs per batch size (CUDA)");
