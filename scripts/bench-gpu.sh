@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark (not a test) for a CUDA machine: hat-r50 embedding throughput at batch 1, 8, 64 and
 # 256 in fp32 and in bf16 (channels-last; CUDA graphs at the small batches, where launches
-# dominate), each against the bf16 GEMM rate measured in the same process; then hat-r50
-# training images/s with bf16 AMP at batch 64. Prints a Markdown table for docs/BENCHMARKS.md.
+# dominate), each against the bf16 GEMM rate measured in the same process; the GPU
+# preprocessing kernel against the CPU path (1080p NV12, 64 boxes); then hat-r50 training
+# images/s with bf16 AMP at batch 64. Prints a Markdown table for docs/BENCHMARKS.md.
 # Usage: scripts/bench-gpu.sh [OUT_DIR] [SECONDS]     (tools from $HAT_BIN, default build/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,8 @@ for batch in 1 8 64 256; do
     --precision bf16 --channels-last $graphs --json "$out/r50-bf16-b$batch.json" \
     >"$out/r50-bf16-b$batch.txt"
 done
+"$model_tool" bench-preprocess --device cuda --format NV12 --boxes 64 --seconds "$seconds" \
+  --json "$out/preprocess-nv12-b64.json" >"$out/preprocess-nv12-b64.txt"
 "$train_tool" bench --preset hat-r50 --batch 64 --device cuda --amp bf16 --steps 20 \
   --json "$out/train-r50-bf16-b64.json" >"$out/train-r50-bf16-b64.txt"
 python3 - "$out" <<'PY'
@@ -32,6 +35,10 @@ for b in (1, 8, 64, 256):
         r = json.load(open(f"{out}/r50-{p}-b{b}.json"))
         print(f"| {b} | {p} | {r['crops_per_second']:.0f} | {r['latency_ms']['p50']:.2f} | "
               f"{r['achieved_gflops'] / 1e3:.1f} | {r['bf16_gemm_gflops'] / 1e3:.0f} | {100 * r['bf16_gemm_fraction']:.1f} % |")
+p = json.load(open(f"{out}/preprocess-nv12-b64.json"))
+print(f"\npreprocessing, NV12 1920x1080 with 64 boxes: GPU kernel {p['device_crops_per_second']:.0f} crops/s, "
+      f"CPU path {p['cpu_crops_per_second']:.0f} crops/s (same run): "
+      f"{p['device_frames_per_second'] / p['cpu_frames_per_second']:.1f}x")
 t = json.load(open(f"{out}/train-r50-bf16-b64.json"))
 print(f"\ntraining hat-r50, batch 64, bf16 AMP: {t['images_per_second']:.0f} images/s "
       f"({t['ms_per_step']:.1f} ms/step; about {t['approx_gflops'] / 1e3:.1f} TFLOP/s = "

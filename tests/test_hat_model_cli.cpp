@@ -31,7 +31,7 @@ void expect_one_line_error(const test::CommandResult& r, const std::string& what
 }
 
 TEST(HatModelCli, HelpForEverySubcommand) {
-  for (const std::string cmd : {"info", "convert", "embed", "bench"}) {
+  for (const std::string cmd : {"info", "convert", "embed", "bench", "bench-preprocess"}) {
     const auto r = test::run(tool() + " " + cmd + " --help");
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_EQ(r.output.rfind("usage: hat-model " + cmd, 0), 0u) << r.output;
@@ -140,6 +140,12 @@ TEST(HatModelCli, UsageErrorsExitWithTwo) {
   expect_one_line_error(test::run(tool() + " bench --preset tiny --device gpu"),
                         "invalid device 'gpu'", 1);
   expect_one_line_error(test::run(tool() + " info --preset hat-r9"), "unknown preset 'hat-r9'", 1);
+  expect_one_line_error(test::run(tool() + " bench --preset tiny --precision fp8"),
+                        "invalid precision 'fp8'", 1);
+  expect_one_line_error(test::run(tool() + " bench --preset tiny --cuda-graphs"),
+                        "CUDA graphs need a CUDA device", 1);
+  expect_one_line_error(test::run(tool() + " bench-preprocess --format YUY2"),
+                        "invalid pixel format 'YUY2'", 1);
 }
 
 TEST(HatModelCli, BenchReportsThroughputAndGemmFraction) {
@@ -154,6 +160,23 @@ TEST(HatModelCli, BenchReportsThroughputAndGemmFraction) {
   const auto j = nlohmann::json::parse(read_file(json));
   EXPECT_GT(j["crops_per_second"].get<double>(), 0);
   EXPECT_GT(j["gemm_fraction"].get<double>(), 0);
+  EXPECT_EQ(j["precision"], "fp32");
+}
+
+TEST(HatModelCli, BenchPreprocessReportsFramesAndCrops) {
+  const std::string json = test::scratch_dir() + "/preprocess.json";
+  const auto r = test::run(tool() +
+                           " bench-preprocess --format I420 --width 320 --height 240 --boxes 3 "
+                           "--seconds 1 --json " +
+                           json);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("I420 320x240, 3 boxes"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("CPU path:"), std::string::npos) << r.output;
+  const auto j = nlohmann::json::parse(read_file(json));
+  EXPECT_GT(j["cpu_frames_per_second"].get<double>(), 0);
+  EXPECT_DOUBLE_EQ(j["cpu_crops_per_second"].get<double>(),
+                   3 * j["cpu_frames_per_second"].get<double>());
+  EXPECT_EQ(j["device_frames_per_second"].get<double>(), 0);  // no device path asked for
 }
 
 }  // namespace

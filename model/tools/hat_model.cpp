@@ -15,6 +15,7 @@
 #include "model/flops.h"
 #include "model/model_loader.h"
 #include "model/npy.h"
+#include "model/preprocess_benchmark.h"
 #include "model/version.h"
 
 namespace {
@@ -30,6 +31,8 @@ commands:
   convert   turn a reference or torchvision state dict into a hat-reid checkpoint
   embed     embed images and write an N x D float32 .npy
   bench     measure embedding throughput against this machine's GEMM rate
+  bench-preprocess
+            measure the preprocessing of whole frames, CPU path against a device's
 
 Model files may be hat-reid checkpoints, HAT reference state dicts or torchvision ResNet state
 dicts; the kind is detected from the contents. 'hat-model COMMAND --help' describes a command.
@@ -222,11 +225,50 @@ int cmd_bench(const std::vector<std::string>& args) {
   return 0;
 }
 
+int cmd_bench_preprocess(const std::vector<std::string>& args) {
+  ArgParser p(
+      "hat-model bench-preprocess",
+      "Frames/s and crops/s of the preprocessing (crop -> RGB -> resize -> normalise) of a\n"
+      "frame with person-sized boxes: the CPU path, and with --device cuda the GPU kernel,\n"
+      "in the same run.");
+  p.option("device", "D", "cpu, cuda or cuda:N", "cpu")
+      .option("format", "F", "RGB, BGR, RGBx, BGRx, I420, NV12 or GRAY8", "NV12")
+      .option("width", "W", "frame width", "1920")
+      .option("height", "H", "frame height", "1080")
+      .option("boxes", "N", "boxes per frame", "16")
+      .option("seconds", "S", "timed seconds per path", "3")
+      .option("json", "OUT", "also write the result as JSON");
+  if (!p.parse(args)) return 0;
+  hat::PreprocessBenchOptions o;
+  o.format = hat::parse_pixel_format(p.get("format"));
+  o.width = p.get_int("width", 2, 16384);
+  o.height = p.get_int("height", 2, 16384);
+  o.boxes = p.get_int("boxes", 1, 4096);
+  o.seconds = p.get_int("seconds", 1, 3600);
+  const auto r =
+      hat::benchmark_preprocessing(hat::PreprocessConfig{}, o, hat::parse_device(p.get("device")));
+  std::cout << std::fixed << std::setprecision(1) << p.get("format") << " " << o.width << "x"
+            << o.height << ", " << o.boxes << " boxes -> 256x128 inputs\n"
+            << "  CPU path:    " << r.cpu_frames_per_second << " frames/s ("
+            << r.cpu_frames_per_second * o.boxes << " crops/s, threads " << torch::get_num_threads()
+            << ")\n";
+  if (r.device_frames_per_second > 0)
+    std::cout << "  " << r.device << (r.gpu_kernel ? " kernel: " : " path:   ")
+              << r.device_frames_per_second << " frames/s (" << r.device_frames_per_second * o.boxes
+              << " crops/s), " << r.device_frames_per_second / r.cpu_frames_per_second
+              << "x the CPU path\n";
+  if (p.has("json")) hat::write_json_file(p.get("json"), hat::to_json(r));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  return hat::run_tool(
-      "hat-model", kTop,
-      {{"info", cmd_info}, {"convert", cmd_convert}, {"embed", cmd_embed}, {"bench", cmd_bench}},
-      argc, argv);
+  return hat::run_tool("hat-model", kTop,
+                       {{"info", cmd_info},
+                        {"convert", cmd_convert},
+                        {"embed", cmd_embed},
+                        {"bench", cmd_bench},
+                        {"bench-preprocess", cmd_bench_preprocess}},
+                       argc, argv);
 }
