@@ -44,8 +44,6 @@ CudaGraphRunner::CudaGraphRunner(std::vector<int> batch_sizes, std::vector<int64
 
 CudaGraphRunner::~CudaGraphRunner() = default;
 
-int CudaGraphRunner::captured() const { return static_cast<int>(graphs_.size()); }
-
 #ifdef HAT_WITH_CUDA_KERNELS
 std::unique_ptr<CudaGraphRunner::Graph> CudaGraphRunner::capture(int size, const Forward& forward) {
   auto g = std::make_unique<Graph>();

@@ -29,8 +29,6 @@ class CudaGraphRunner {
   // every sample is computed independently, so they do not touch the N results.
   torch::Tensor run(const torch::Tensor& batch, const Forward& forward);
 
-  int captured() const;  // graphs captured so far
-
  private:
   struct Graph;
   std::unique_ptr<Graph> capture(int size, const Forward& forward);

@@ -59,7 +59,6 @@ EmbeddingEngine::EmbeddingEngine(LoadedModel model, const EngineOptions& options
 }
 
 EmbeddingEngine::~EmbeddingEngine() = default;
-EmbeddingEngine::EmbeddingEngine(EmbeddingEngine&&) noexcept = default;
 
 torch::Tensor EmbeddingEngine::forward(const torch::Tensor& batch) {
   // Graph capture must not keep casts in autocast's cache: the cache is emptied when the scope

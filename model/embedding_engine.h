@@ -36,7 +36,6 @@ class EmbeddingEngine {
  public:
   EmbeddingEngine(LoadedModel model, const EngineOptions& options);
   ~EmbeddingEngine();
-  EmbeddingEngine(EmbeddingEngine&&) noexcept;
 
   // Preprocessed inputs [N, 3, H, W] -> embeddings [N, D] (float32, on the CPU).
   torch::Tensor embed_inputs(const torch::Tensor& inputs);

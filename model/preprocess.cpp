@@ -53,6 +53,25 @@ FrameView FrameView::from_bgr(const cv::Mat& bgr) {
   return f;
 }
 
+std::vector<PlaneShape> plane_layout(PixelFormat format, int width, int height) {
+  const int cw = (width + 1) / 2, ch = (height + 1) / 2;
+  switch (format) {
+    case PixelFormat::kRGB:
+    case PixelFormat::kBGR:
+      return {{3 * width, height}};
+    case PixelFormat::kRGBx:
+    case PixelFormat::kBGRx:
+      return {{4 * width, height}};
+    case PixelFormat::kGray8:
+      return {{width, height}};
+    case PixelFormat::kI420:
+      return {{width, height}, {cw, ch}, {cw, ch}};
+    case PixelFormat::kNV12:
+      return {{width, height}, {2 * cw, ch}};
+  }
+  return {};
+}
+
 cv::Rect clip_box(const cv::Rect& box, int width, int height) {
   return box & cv::Rect(0, 0, width, height);
 }

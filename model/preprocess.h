@@ -45,6 +45,14 @@ struct FrameView {
   static FrameView from_bgr(const cv::Mat& bgr);  // an OpenCV image (imread's BGR layout)
 };
 
+// The planes of a `width` x `height` frame: bytes of pixels per row (the stride may pad beyond
+// them) and rows, one entry per plane.
+struct PlaneShape {
+  int row_bytes = 0;
+  int rows = 0;
+};
+std::vector<PlaneShape> plane_layout(PixelFormat format, int width, int height);
+
 // The box clipped to the frame; empty when nothing of it lies inside.
 cv::Rect clip_box(const cv::Rect& box, int width, int height);
 

@@ -13,26 +13,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Bytes per row and rows of each plane of a frame.
-std::vector<std::pair<int, int>> plane_shapes(PixelFormat f, int w, int h) {
-  const int cw = (w + 1) / 2, ch = (h + 1) / 2;
-  switch (f) {
-    case PixelFormat::kRGB:
-    case PixelFormat::kBGR:
-      return {{3 * w, h}};
-    case PixelFormat::kRGBx:
-    case PixelFormat::kBGRx:
-      return {{4 * w, h}};
-    case PixelFormat::kGray8:
-      return {{w, h}};
-    case PixelFormat::kI420:
-      return {{w, h}, {cw, ch}, {cw, ch}};
-    case PixelFormat::kNV12:
-      return {{w, h}, {2 * cw, ch}};
-  }
-  return {};
-}
-
 template <typename Run>
 double frames_per_second(double seconds, Run run) {
   run();  // warm-up: first launch, allocator, thread pools
@@ -71,11 +51,11 @@ PreprocessBenchResult benchmark_preprocessing(const PreprocessConfig& config,
   frame.format = o.format;
   frame.width = o.width;
   frame.height = o.height;
-  for (const auto& [row_bytes, rows] : plane_shapes(o.format, o.width, o.height)) {
-    planes.emplace_back(static_cast<size_t>(row_bytes) * rows);
+  for (const auto& shape : plane_layout(o.format, o.width, o.height)) {
+    planes.emplace_back(static_cast<size_t>(shape.row_bytes) * shape.rows);
     for (auto& b : planes.back()) b = static_cast<uint8_t>(rng());
     frame.planes[planes.size() - 1] = planes.back().data();
-    frame.strides[planes.size() - 1] = row_bytes;
+    frame.strides[planes.size() - 1] = shape.row_bytes;
   }
   // People-shaped boxes, 1/8 to 1/2 of the frame's height, 2.5:1.
   std::vector<cv::Rect> boxes;

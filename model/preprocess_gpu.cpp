@@ -25,31 +25,6 @@ bool gpu_preprocessing_built() {
 #ifdef HAT_WITH_CUDA_KERNELS
 namespace {
 
-// Bytes of one row of a plane that hold pixels (the stride may pad beyond them).
-int row_bytes(PixelFormat format, int plane, int width) {
-  switch (format) {
-    case PixelFormat::kRGB:
-    case PixelFormat::kBGR:
-      return 3 * width;
-    case PixelFormat::kRGBx:
-    case PixelFormat::kBGRx:
-      return 4 * width;
-    case PixelFormat::kGray8:
-      return width;
-    case PixelFormat::kI420:
-      return plane == 0 ? width : (width + 1) / 2;
-    case PixelFormat::kNV12:
-      return plane == 0 ? width : 2 * ((width + 1) / 2);
-  }
-  return 0;
-}
-
-int plane_count(PixelFormat format) {
-  if (format == PixelFormat::kI420) return 3;
-  if (format == PixelFormat::kNV12) return 2;
-  return 1;
-}
-
 int64_t align16(int64_t n) { return (n + 15) & ~int64_t{15}; }
 
 torch::Tensor preprocess_boxes_cuda(const FrameView& frame, const std::vector<cv::Rect>& boxes,
@@ -65,14 +40,13 @@ torch::Tensor preprocess_boxes_cuda(const FrameView& frame, const std::vector<cv
 
   // One pinned staging buffer (planes, then boxes) and one asynchronous upload: the frame's
   // memory may be reused by the caller as soon as this function returns.
-  const int planes = plane_count(frame.format);
+  const auto layout = plane_layout(frame.format, frame.width, frame.height);
+  const int planes = static_cast<int>(layout.size());
   std::array<int64_t, 3> offset{}, size{};
   int64_t total = 0;
   for (int p = 0; p < planes; ++p) {
-    const int rows = p == 0 ? frame.height : (frame.height + 1) / 2;
     offset[p] = total;
-    size[p] =
-        static_cast<int64_t>(rows - 1) * frame.strides[p] + row_bytes(frame.format, p, frame.width);
+    size[p] = static_cast<int64_t>(layout[p].rows - 1) * frame.strides[p] + layout[p].row_bytes;
     total = align16(total + size[p]);
   }
   const int64_t boxes_at = total;

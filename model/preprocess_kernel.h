@@ -68,17 +68,14 @@ HAT_HOST_DEVICE void fetch_rgb(const Frame& f, int x, int y, uint8_t rgb[3]) {
   const uint8_t* row = f.planes[0] + static_cast<int64_t>(y) * f.strides[0];
   switch (f.format) {
     case kRGB:
-      rgb[0] = row[3 * x], rgb[1] = row[3 * x + 1], rgb[2] = row[3 * x + 2];
-      return;
     case kBGR:
-      rgb[0] = row[3 * x + 2], rgb[1] = row[3 * x + 1], rgb[2] = row[3 * x];
-      return;
     case kRGBx:
-      rgb[0] = row[4 * x], rgb[1] = row[4 * x + 1], rgb[2] = row[4 * x + 2];
+    case kBGRx: {
+      const uint8_t* px = row + (f.format == kRGB || f.format == kBGR ? 3 : 4) * x;
+      const bool blue_first = f.format == kBGR || f.format == kBGRx;
+      rgb[0] = px[blue_first ? 2 : 0], rgb[1] = px[1], rgb[2] = px[blue_first ? 0 : 2];
       return;
-    case kBGRx:
-      rgb[0] = row[4 * x + 2], rgb[1] = row[4 * x + 1], rgb[2] = row[4 * x];
-      return;
+    }
     case kGray8:
       rgb[0] = rgb[1] = rgb[2] = row[x];
       return;

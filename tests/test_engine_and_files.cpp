@@ -67,7 +67,7 @@ TEST(Engine, DeviceNames) {
 }
 
 TEST(Engine, CudaMatchesCpu) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "SKIPPED: no CUDA device on this machine";
+  if (test::no_cuda()) GTEST_SKIP() << "SKIPPED: no CUDA device on this machine";
   const auto inputs = torch::randn({4, 3, 128, 64});
   EmbeddingEngine cpu(tiny_model(4), {});
   EngineOptions on_gpu;

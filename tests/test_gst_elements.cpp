@@ -4,7 +4,6 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 #include <gtest/gtest.h>
-#include <torch/cuda.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -304,10 +303,7 @@ TEST_F(GstElements, HatembedEqualsTheEvaluatorsEmbeddingOfTheSameCrop) {
 // device=cuda: crops made by the GPU kernel, forward pass on the GPU; the embeddings are the
 // CPU's (fp32, within TF32 convolution rounding) or close to them (bf16, graphs).
 TEST_F(GstElements, HatembedOnCudaGivesTheCpuEmbeddingsInEveryFormat) {
-  if (!torch::cuda::is_available()) {
-    std::cout << "SKIPPED: no CUDA device on this machine\n";
-    GTEST_SKIP() << "SKIPPED: no CUDA device on this machine";
-  }
+  if (test::no_cuda()) GTEST_SKIP() << "SKIPPED: no CUDA device on this machine";
   const cv::Mat scene = test::test_scene(kW, kH, 7);
   const std::vector<cv::Rect> boxes = {{100, 40, 48, 120}, {13, 7, 61, 150}, {250, 100, 90, 200}};
   auto embed = [&](const std::string& options, const char* format) {

@@ -6,8 +6,6 @@
 
 #include <iostream>
 
-#include <torch/cuda.h>
-
 #include "model/config.h"
 #include "model/embedding_engine.h"
 #include "model/error.h"
@@ -94,14 +92,8 @@ TEST(MixedPrecision, BadOptionsAreClearErrors) {
   EXPECT_THROW(EmbeddingEngine(random_model("tiny", 1), graphs_on_cpu), Error);
 }
 
-bool skip_without_cuda() {
-  if (torch::cuda::is_available()) return false;
-  std::cout << "SKIPPED: no CUDA device on this machine\n";
-  return true;
-}
-
 TEST(MixedPrecision, CudaBf16AndFp16AgreeWithFp32) {
-  if (skip_without_cuda()) GTEST_SKIP() << "SKIPPED: no CUDA device on this machine";
+  if (test::no_cuda()) GTEST_SKIP() << "SKIPPED: no CUDA device on this machine";
   for (const auto* name : {"hat-r50", "trained"}) {
     const bool trained = std::string(name) == "trained";
     const auto model = [&] { return trained ? trained_model() : random_model(name, 3); };
@@ -122,7 +114,7 @@ TEST(MixedPrecision, CudaBf16AndFp16AgreeWithFp32) {
 }
 
 TEST(MixedPrecision, CudaGraphsReplayTheEagerForwardPass) {
-  if (skip_without_cuda()) GTEST_SKIP() << "SKIPPED: no CUDA device on this machine";
+  if (test::no_cuda()) GTEST_SKIP() << "SKIPPED: no CUDA device on this machine";
   const auto inputs = person_inputs(trained_model().preprocess, 19);
   for (const auto* precision : {"fp32", "bf16"}) {
     EngineOptions eager;

@@ -6,12 +6,12 @@
 
 #include <random>
 
-#include <torch/cuda.h>
 #include <opencv2/imgproc.hpp>
 
 #include "model/error.h"
 #include "model/preprocess.h"
 #include "model/preprocess_kernel.h"
+#include "tests/test_env.h"
 
 namespace hat {
 namespace {
@@ -28,31 +28,11 @@ OwnedFrame random_frame(PixelFormat format, int width, int height, uint32_t seed
   f.view.format = format;
   f.view.width = width;
   f.view.height = height;
-  const int cw = (width + 1) / 2, ch = (height + 1) / 2;
-  std::vector<std::pair<int, int>> planes;  // (row bytes, rows)
-  switch (format) {
-    case PixelFormat::kRGB:
-    case PixelFormat::kBGR:
-      planes = {{3 * width, height}};
-      break;
-    case PixelFormat::kRGBx:
-    case PixelFormat::kBGRx:
-      planes = {{4 * width, height}};
-      break;
-    case PixelFormat::kGray8:
-      planes = {{width, height}};
-      break;
-    case PixelFormat::kI420:
-      planes = {{width, height}, {cw, ch}, {cw, ch}};
-      break;
-    case PixelFormat::kNV12:
-      planes = {{width, height}, {2 * cw, ch}};
-      break;
-  }
+  const auto planes = plane_layout(format, width, height);
   std::mt19937 rng(seed);
   for (size_t p = 0; p < planes.size(); ++p) {
-    const int stride = planes[p].first + 13;
-    f.data[p].resize(static_cast<size_t>(stride) * planes[p].second);
+    const int stride = planes[p].row_bytes + 13;
+    f.data[p].resize(static_cast<size_t>(stride) * planes[p].rows);
     for (auto& b : f.data[p]) b = static_cast<uint8_t>(rng());
     f.view.planes[p] = f.data[p].data();
     f.view.strides[p] = stride;
@@ -180,15 +160,8 @@ TEST(GpuPreprocess, CpuDeviceIsTheCpuPath) {
                            preprocess_boxes(frame.view, boxes, p)));
 }
 
-bool skip_without_cuda() {
-  if (torch::cuda::is_available()) return false;
-  std::cout << "SKIPPED: no CUDA device on this machine; the kernel's arithmetic is checked by "
-               "the KernelMath tests\n";
-  return true;
-}
-
 TEST(GpuPreprocess, KernelEqualsCpuInEveryFormat) {
-  if (skip_without_cuda()) GTEST_SKIP() << "SKIPPED: no CUDA device on this machine";
+  if (test::no_cuda()) GTEST_SKIP() << "SKIPPED: no CUDA device on this machine";
   ASSERT_TRUE(gpu_preprocessing_built()) << "this build has no CUDA kernels";
   const torch::Device cuda(torch::kCUDA);
   PreprocessConfig p;
@@ -208,7 +181,7 @@ TEST(GpuPreprocess, KernelEqualsCpuInEveryFormat) {
 }
 
 TEST(GpuPreprocess, KernelHandlesNoBoxesAndRejectsOffFrameBoxes) {
-  if (skip_without_cuda()) GTEST_SKIP() << "SKIPPED: no CUDA device on this machine";
+  if (test::no_cuda()) GTEST_SKIP() << "SKIPPED: no CUDA device on this machine";
   const torch::Device cuda(torch::kCUDA);
   PreprocessConfig p;
   const OwnedFrame frame = random_frame(PixelFormat::kI420, 640, 480, 5);

@@ -6,7 +6,6 @@
 #include <fstream>
 #include <sstream>
 
-#include <torch/cuda.h>
 #include <opencv2/imgcodecs.hpp>
 
 #include "evaluation/evaluator.h"
@@ -52,6 +51,19 @@ TrainConfig small_run(const std::string& output, int epochs) {
   return c;
 }
 
+// Six full epochs on 40 identities, evaluated every 3: enough to learn clearly.
+TrainConfig learning_run() {
+  TrainConfig c = small_run(test::scratch_dir(), 6);
+  c.root = dataset(40);
+  c.p = 8;
+  c.k = 4;
+  c.max_batches_per_epoch = 0;
+  c.warmup_epochs = 1;
+  c.lr = 1e-3;
+  c.eval_every = 3;
+  return c;
+}
+
 TEST(Trainer, ResumeGivesExactlyTheUninterruptedRun) {
   std::ostringstream log;
   const std::string straight = test::scratch_dir(), interrupted = test::scratch_dir();
@@ -67,14 +79,7 @@ TEST(Trainer, ResumeGivesExactlyTheUninterruptedRun) {
 }
 
 TEST(Trainer, LearnsFromChanceToAClearlyLearntLevel) {
-  TrainConfig c = small_run(test::scratch_dir(), 6);
-  c.root = dataset(40);
-  c.p = 8;
-  c.k = 4;
-  c.max_batches_per_epoch = 0;
-  c.warmup_epochs = 1;
-  c.lr = 1e-3;
-  c.eval_every = 3;
+  TrainConfig c = learning_run();
   std::ostringstream log;
   Trainer trainer(c, log);
   const double before = trainer.evaluate().mAP;
@@ -98,19 +103,9 @@ TEST(Trainer, LearnsFromChanceToAClearlyLearntLevel) {
 // The CUDA path: channels-last weights, bf16 (and fp16 with loss scaling) autocast, and the
 // evaluation's embeddings on the GPU; it must learn as the CPU run does.
 TEST(Trainer, LearnsOnCudaWithMixedPrecision) {
-  if (!torch::cuda::is_available()) {
-    std::cout << "SKIPPED: no CUDA device on this machine\n";
-    GTEST_SKIP() << "SKIPPED: no CUDA device on this machine";
-  }
+  if (test::no_cuda()) GTEST_SKIP() << "SKIPPED: no CUDA device on this machine";
   for (const char* amp : {"bf16", "fp16"}) {
-    TrainConfig c = small_run(test::scratch_dir(), 6);
-    c.root = dataset(40);
-    c.p = 8;
-    c.k = 4;
-    c.max_batches_per_epoch = 0;
-    c.warmup_epochs = 1;
-    c.lr = 1e-3;
-    c.eval_every = 3;
+    TrainConfig c = learning_run();
     c.device = "cuda";
     c.amp = amp;
     std::ostringstream log;

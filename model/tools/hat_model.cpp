@@ -213,7 +213,7 @@ int cmd_bench(const std::vector<std::string>& args) {
               << " GFLOP/s (same run)\n"
               << "  of bf16 GEMM:     " << std::setprecision(1) << 100.0 * r.bf16_gemm_fraction
               << " % (matmul-bound fraction)\n";
-  std::cout << std::fixed << "  peak memory:      " << std::setprecision(0) << r.peak_memory_mib
+  std::cout << "  peak memory:      " << std::setprecision(0) << r.peak_memory_mib
             << " MiB (process RSS)\n";
   if (p.has("json")) {
     auto j = hat::to_json(r);
