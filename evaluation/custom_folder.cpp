@@ -4,7 +4,7 @@
 #include <regex>
 
 #include "evaluation/readers.h"
-#include "model/error.h"
+#include "base/error.h"
 
 namespace hat {
 

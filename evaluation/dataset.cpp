@@ -7,7 +7,7 @@
 #include <regex>
 #include <set>
 
-#include "model/error.h"
+#include "base/error.h"
 
 namespace hat {
 

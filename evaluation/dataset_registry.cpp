@@ -1,5 +1,5 @@
 #include "evaluation/readers.h"
-#include "model/error.h"
+#include "base/error.h"
 
 namespace hat {
 

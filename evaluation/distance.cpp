@@ -1,6 +1,6 @@
 #include "evaluation/distance.h"
 
-#include "model/error.h"
+#include "base/error.h"
 
 namespace hat {
 

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <memory>
 
-#include "model/error.h"
+#include "base/error.h"
 
 namespace hat {
 

@@ -3,7 +3,8 @@
 #include <future>
 
 #include "evaluation/progress_bar.h"
-#include "model/preprocess.h"
+#include "inference/preprocess.h"
+#include "frame/image_file.h"
 
 namespace hat {
 

@@ -8,7 +8,7 @@
 #include <torch/torch.h>
 
 #include "evaluation/dataset.h"
-#include "model/embedding_engine.h"
+#include "inference/embedding_engine.h"
 
 namespace hat {
 

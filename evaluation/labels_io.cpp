@@ -3,8 +3,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "model/error.h"
-#include "model/file_io.h"
+#include "base/error.h"
+#include "base/file_io.h"
 
 namespace hat {
 

@@ -4,15 +4,13 @@
 #include <set>
 #include <stdexcept>
 
-#include "evaluation/linear_assignment.h"
+#include "tracking/box_iou.h"
+#include "tracking/linear_assignment.h"
 
 namespace hat {
 
-double box_iou(const cv::Rect& a, const cv::Rect& b) {
-  const double inter = (a & b).area();
-  const double uni = static_cast<double>(a.area()) + b.area() - inter;
-  return uni > 0 ? inter / uni : 0.0;
-}
+using tracking::box_iou;
+using tracking::solve_assignment;
 
 MotMetrics evaluate_tracking(const TrackSequence& truth, const TrackSequence& tracked,
                              double iou_threshold) {

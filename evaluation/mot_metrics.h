@@ -1,5 +1,6 @@
 // Multi-object tracking metrics: CLEAR MOT (MOTA, with identity switches) and IDF1, as defined
-// by Bernardin & Stiefelhagen (2008) and Ristani et al. (2016), matching boxes at an IoU bar.
+// by Bernardin & Stiefelhagen (2008) and Ristani et al. (2016), matching boxes at an IoU bar
+// (tracking/box_iou) by minimum-cost assignment (tracking/linear_assignment).
 #pragma once
 
 #include <vector>
@@ -25,8 +26,6 @@ struct MotMetrics {
   long id_switches = 0;
   long idtp = 0;
 };
-
-double box_iou(const cv::Rect& a, const cv::Rect& b);
 
 MotMetrics evaluate_tracking(const TrackSequence& truth, const TrackSequence& tracked,
                              double iou_threshold = 0.5);

@@ -2,7 +2,7 @@
 #include <sstream>
 
 #include "evaluation/readers.h"
-#include "model/error.h"
+#include "base/error.h"
 
 namespace hat {
 

@@ -6,9 +6,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include "evaluation/line_plot.h"
-#include "model/error.h"
-#include "model/file_io.h"
-#include "model/preprocess.h"
+#include "base/error.h"
+#include "base/file_io.h"
 
 namespace hat {
 

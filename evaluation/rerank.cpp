@@ -6,7 +6,7 @@
 #include <cmath>
 #include <map>
 
-#include "model/error.h"
+#include "base/error.h"
 
 namespace hat {
 

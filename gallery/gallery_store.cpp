@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "gallery/half_float.h"
-#include "model/error.h"
+#include "base/error.h"
 
 namespace hat {
 

@@ -5,8 +5,8 @@
 #include <limits>
 #include <random>
 
-#include "evaluation/linear_assignment.h"
-#include "model/error.h"
+#include "tracking/linear_assignment.h"
+#include "base/error.h"
 
 namespace hat {
 
@@ -81,9 +81,9 @@ void IdentityMatcher::ensure_space(const EmbeddingSpace& space) {
   if (store_) store_->require_space(space);
   space_ = space;
   index_ = std::make_unique<SightingIndex>(space.dim);
-  std::string warning;
+  std::optional<GalleryWarning> warning;
   sync(true, warning);
-  if (!warning.empty()) throw Error(warning);
+  if (warning) throw Error(warning->message);
 }
 
 void IdentityMatcher::add_to_index(const SightingRecord& s, uint64_t owner) {
@@ -92,7 +92,7 @@ void IdentityMatcher::add_to_index(const SightingRecord& s, uint64_t owner) {
   index_->add(e.data(), {s.identity, owner, s.time_us, s.enrolled});
 }
 
-void IdentityMatcher::sync(bool force, std::string& warning) {
+void IdentityMatcher::sync(bool force, std::optional<GalleryWarning>& warning) {
   if (!store_) return;
   const auto now = std::chrono::steady_clock::now();
   if (!force && now - last_sync_ < std::chrono::microseconds(policy_.sync_interval_us)) return;
@@ -119,31 +119,32 @@ void IdentityMatcher::sync(bool force, std::string& warning) {
           if (t.identity == from) t.identity = into;
     }
   } catch (const Error& e) {
-    warning = e.what();
+    warning = GalleryWarning{e.what()};
   }
 }
 
-std::optional<int64_t> IdentityMatcher::new_identity(int64_t time_us, std::string& warning) {
+std::optional<int64_t> IdentityMatcher::new_identity(int64_t time_us,
+                                                    std::optional<GalleryWarning>& warning) {
   if (!store_) return next_memory_identity_++;
   try {
     return store_->create_identity("", time_us);
   } catch (const Error& e) {
-    warning = e.what();
+    warning = GalleryWarning{e.what()};
     return std::nullopt;
   }
 }
 
-std::string IdentityMatcher::flush() {
+std::optional<GalleryWarning> IdentityMatcher::flush() {
   std::lock_guard<std::mutex> lock(mutex_);
   return flush_locked();
 }
 
-std::string IdentityMatcher::flush_locked() {
-  if (!store_ || pending_.empty()) return "";
+std::optional<GalleryWarning> IdentityMatcher::flush_locked() {
+  if (!store_ || pending_.empty()) return std::nullopt;
   try {
     store_->add_sightings(pending_);
     pending_.clear();
-    return "";
+    return std::nullopt;
   } catch (const Error& e) {
     std::string warning = e.what();
     if (pending_.size() > kMaxPending) {
@@ -151,11 +152,12 @@ std::string IdentityMatcher::flush_locked() {
       pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(dropped));
       warning += "; " + std::to_string(dropped) + " unsaved sightings dropped";
     }
-    return warning + " (" + std::to_string(pending_.size()) + " sightings kept for a retry)";
+    return GalleryWarning{warning + " (" + std::to_string(pending_.size()) +
+                          " sightings kept for a retry)"};
   }
 }
 
-std::string IdentityMatcher::end_camera(const std::string& camera) {
+std::optional<GalleryWarning> IdentityMatcher::end_camera(const std::string& camera) {
   std::lock_guard<std::mutex> lock(mutex_);
   cameras_.erase(camera);
   return flush_locked();
@@ -225,11 +227,11 @@ FrameIdentities IdentityMatcher::process_frame(const std::string& camera, int64_
       try {
         store_->purge_before(oldest);
       } catch (const Error& e) {
-        result.warning = e.what();
+        result.warning = GalleryWarning{e.what()};
       }
     }
   }
-  if (const std::string w = flush_locked(); !w.empty()) result.warning = w;
+  if (auto w = flush_locked()) result.warning = std::move(w);
   return result;
 }
 
@@ -302,7 +304,7 @@ void IdentityMatcher::assign(const std::string& camera, std::map<int, TrackState
   }
   std::vector<int64_t> chosen(dirty.size(), 0);
   if (constrained) {
-    for (const auto& [row, col] : solve_assignment(cost, threshold))
+    for (const auto& [row, col] : tracking::solve_assignment(cost, threshold))
       chosen[static_cast<size_t>(row)] = columns[static_cast<size_t>(col)];
   } else {
     for (size_t i = 0; i < dirty.size(); ++i) {
@@ -337,7 +339,7 @@ void IdentityMatcher::assign(const std::string& camera, std::map<int, TrackState
               if (p.identity == previous) p.identity = chosen[i];
             event.merged = true;
           } catch (const Error& e) {
-            result.warning = e.what();
+            result.warning = GalleryWarning{e.what()};
           }
         }
         t.identity = chosen[i];

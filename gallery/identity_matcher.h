@@ -67,10 +67,18 @@ struct IdentityEvent {
   bool merged = false;      // "switched": previous_id was only this track's and is merged away
 };
 
+// A gallery operation that failed and will be retried: matching goes on from memory, the
+// sightings not yet written are kept (up to a bound) and written once the file can be written
+// again. The caller reports it (hatmatch: an element warning, once per distinct message).
+struct GalleryWarning {
+  std::string message;  // one line naming the file and what failed
+  bool operator==(const GalleryWarning& other) const { return message == other.message; }
+};
+
 struct FrameIdentities {
   std::vector<TrackIdentity> tracks;  // observed tracks that have an identity
   std::vector<IdentityEvent> events;
-  std::string warning;  // a gallery operation that failed and will be retried
+  std::optional<GalleryWarning> warning;  // none when every gallery operation succeeded
 };
 
 // The owner key of a track's sightings: which process run, camera and track made them.
@@ -89,10 +97,11 @@ class IdentityMatcher {
   FrameIdentities process_frame(const std::string& camera, int64_t time_us,
                                 const EmbeddingSpace& space,
                                 const std::vector<TrackObservation>& observations);
-  // The camera's stream ended: its tracks leave, pending sightings are written.
-  std::string end_camera(const std::string& camera);
-  // Writes pending sightings; the failure's message, or "".
-  std::string flush();
+  // The camera's stream ended: its tracks leave, pending sightings are written; a warning when
+  // they could not be.
+  std::optional<GalleryWarning> end_camera(const std::string& camera);
+  // Writes pending sightings; a warning when they could not be.
+  std::optional<GalleryWarning> flush();
 
   size_t identity_count() const;
   size_t sighting_count() const;
@@ -115,13 +124,13 @@ class IdentityMatcher {
   };
 
   void ensure_space(const EmbeddingSpace& space);
-  void sync(bool force, std::string& warning);
+  void sync(bool force, std::optional<GalleryWarning>& warning);
   void add_to_index(const SightingRecord& s, uint64_t owner);
-  std::optional<int64_t> new_identity(int64_t time_us, std::string& warning);
+  std::optional<int64_t> new_identity(int64_t time_us, std::optional<GalleryWarning>& warning);
   void assign(const std::string& camera, std::map<int, TrackState>& tracks, int64_t time_us,
               FrameIdentities& result);
   std::string label_of(int64_t identity) const;
-  std::string flush_locked();
+  std::optional<GalleryWarning> flush_locked();
 
   mutable std::mutex mutex_;
   MatchPolicy policy_;

@@ -109,12 +109,13 @@ bool SightingIndex::seen_by_others(int64_t identity, uint64_t owner) const {
   return s.several_owners || s.first_owner != owner;
 }
 
-void SightingIndex::scan(const Rows& rows, size_t begin, const torch::Tensor& q,
-                         const std::vector<uint64_t>& exclude_owner, int64_t min_time_us,
-                         std::vector<float>& best) const {
+void SightingIndex::scan(const Rows& rows, size_t begin, const std::vector<uint16_t>& half_queries,
+                         int count, const std::vector<uint64_t>& exclude_owner,
+                         int64_t min_time_us, std::vector<float>& best) const {
   const auto n = static_cast<int64_t>(rows.info.size());
   if (n <= static_cast<int64_t>(begin)) return;
-  const int count = static_cast<int>(q.size(0));
+  const auto q = torch::from_blob(const_cast<uint16_t*>(half_queries.data()), {count, dim_},
+                                  torch::kHalf);
   // One matrix-vector product per query and tile: LibTorch's fp16 GEMV streams the rows at
   // memory speed, where an fp16 GEMM with several columns does not (docs/BENCHMARKS.md).
   const size_t slots = slots_.size();
@@ -150,9 +151,8 @@ std::vector<std::vector<IdentityCandidate>> SightingIndex::nearest_identities(
                           -std::numeric_limits<float>::infinity());
   std::vector<uint16_t> half_queries;
   for (int j = 0; j < count * dim_; ++j) half_queries.push_back(float_to_half(queries[j]));
-  const auto q = torch::from_blob(half_queries.data(), {count, dim_}, torch::kHalf);
-  scan(observed_, front_, q, exclude_owner, min_time_us, best);
-  scan(enrolled_, 0, q, exclude_owner, min_time_us, best);
+  scan(observed_, front_, half_queries, count, exclude_owner, min_time_us, best);
+  scan(enrolled_, 0, half_queries, count, exclude_owner, min_time_us, best);
   for (int j = 0; j < count; ++j) {
     auto& candidates = out[static_cast<size_t>(j)];
     const float* b = best.data() + static_cast<size_t>(j) * slots;

@@ -12,8 +12,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include <ATen/core/Tensor.h>
-
 namespace hat {
 
 struct IndexedSighting {
@@ -71,8 +69,8 @@ class SightingIndex {
   int32_t slot_of(int64_t identity);
   void release(int32_t slot);
   void compact();
-  // `q`: the queries as an fp16 tensor [count, dim].
-  void scan(const Rows& rows, size_t begin, const at::Tensor& q,
+  // `half_queries`: `count` queries, fp16, row-major.
+  void scan(const Rows& rows, size_t begin, const std::vector<uint16_t>& half_queries, int count,
             const std::vector<uint64_t>& exclude_owner, int64_t min_time_us,
             std::vector<float>& best) const;
 

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "model/error.h"
+#include "base/error.h"
 
 namespace hat {
 

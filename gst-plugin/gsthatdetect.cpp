@@ -19,6 +19,7 @@
 #include <gst/video/video.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "gst-plugin/element_class.h"
@@ -32,12 +33,23 @@ GST_DEBUG_CATEGORY_STATIC(hat_detect_debug);
 
 namespace {
 
-struct DetectState {
+// The properties, copied where they are used.
+struct DetectSettings {
   hat::gst::DetectorOptions options;
   std::string model_location;
   guint interval = 1;
+};
+
+// From start to stop; the streaming thread's.
+struct DetectState {
   std::unique_ptr<hat::gst::PersonDetector> detector;
   guint64 frame = 0;
+};
+
+struct DetectElement {
+  std::mutex settings_mutex;
+  DetectSettings settings;
+  DetectState state;
 };
 
 }  // namespace
@@ -49,7 +61,7 @@ G_END_DECLS
 
 struct _GstHatDetect {
   GstVideoFilter parent;
-  DetectState* state;
+  DetectElement* impl;
 };
 
 G_DEFINE_TYPE_WITH_CODE(GstHatDetect, gst_hat_detect, GST_TYPE_VIDEO_FILTER,
@@ -71,8 +83,8 @@ enum {
 static void gst_hat_detect_set_property(GObject* object, guint id, const GValue* value,
                                         GParamSpec* pspec) {
   auto* self = GST_HAT_DETECT(object);
-  auto& s = *self->state;
-  GST_OBJECT_LOCK(self);
+  std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+  auto& s = self->impl->settings;
   switch (id) {
     case PROP_THRESHOLD:
       s.options.threshold = g_value_get_double(value);
@@ -99,14 +111,13 @@ static void gst_hat_detect_set_property(GObject* object, guint id, const GValue*
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK(self);
 }
 
 static void gst_hat_detect_get_property(GObject* object, guint id, GValue* value,
                                         GParamSpec* pspec) {
   auto* self = GST_HAT_DETECT(object);
-  const auto& s = *self->state;
-  GST_OBJECT_LOCK(self);
+  std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+  const auto& s = self->impl->settings;
   switch (id) {
     case PROP_THRESHOLD:
       g_value_set_double(value, s.options.threshold);
@@ -133,16 +144,18 @@ static void gst_hat_detect_get_property(GObject* object, guint id, GValue* value
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK(self);
 }
 
 static gboolean gst_hat_detect_start(GstBaseTransform* trans) {
   auto* self = GST_HAT_DETECT(trans);
-  auto& s = *self->state;
-  GST_OBJECT_LOCK(self);
-  const auto options = s.options;
-  const std::string location = s.model_location;
-  GST_OBJECT_UNLOCK(self);
+  auto& s = self->impl->state;
+  DetectSettings settings;
+  {
+    std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+    settings = self->impl->settings;
+  }
+  const auto& options = settings.options;
+  const std::string& location = settings.model_location;
   try {
     s.detector = location.empty() ? hat::gst::make_hog_detector(options)
                                   : hat::gst::make_onnx_detector(location, options);
@@ -157,17 +170,19 @@ static gboolean gst_hat_detect_start(GstBaseTransform* trans) {
 }
 
 static gboolean gst_hat_detect_stop(GstBaseTransform* trans) {
-  GST_HAT_DETECT(trans)->state->detector.reset();
+  GST_HAT_DETECT(trans)->impl->state.detector.reset();
   return TRUE;
 }
 
 static GstFlowReturn gst_hat_detect_transform_frame_ip(GstVideoFilter* filter,
                                                        GstVideoFrame* frame) {
   auto* self = GST_HAT_DETECT(filter);
-  auto& s = *self->state;
-  GST_OBJECT_LOCK(self);
-  const guint interval = s.interval;
-  GST_OBJECT_UNLOCK(self);
+  auto& s = self->impl->state;
+  guint interval = 1;
+  {
+    std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+    interval = self->impl->settings.interval;
+  }
   const bool run = s.frame++ % interval == 0;
   hat::gst::mark_detection_frame(frame->buffer, run);
   if (!run) return GST_FLOW_OK;
@@ -184,7 +199,7 @@ static GstFlowReturn gst_hat_detect_transform_frame_ip(GstVideoFilter* filter,
 }
 
 static void gst_hat_detect_finalize(GObject* object) {
-  delete GST_HAT_DETECT(object)->state;
+  delete GST_HAT_DETECT(object)->impl;
   G_OBJECT_CLASS(gst_hat_detect_parent_class)->finalize(object);
 }
 
@@ -193,9 +208,9 @@ static void gst_hat_detect_class_init(GstHatDetectClass* klass) {
   auto* element_class = GST_ELEMENT_CLASS(klass);
   auto* trans_class = GST_BASE_TRANSFORM_CLASS(klass);
   auto* filter_class = GST_VIDEO_FILTER_CLASS(klass);
-  gobject_class->set_property = gst_hat_detect_set_property;
-  gobject_class->get_property = gst_hat_detect_get_property;
-  gobject_class->finalize = gst_hat_detect_finalize;
+  gobject_class->set_property = GST_DEBUG_FUNCPTR(gst_hat_detect_set_property);
+  gobject_class->get_property = GST_DEBUG_FUNCPTR(gst_hat_detect_get_property);
+  gobject_class->finalize = GST_DEBUG_FUNCPTR(gst_hat_detect_finalize);
   const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                               GST_PARAM_MUTABLE_READY);
   g_object_class_install_property(
@@ -242,9 +257,9 @@ static void gst_hat_detect_class_init(GstHatDetectClass* klass) {
                                         "Detects people and attaches them as person ROIs",
                                         "hat-reid developers");
   hat::gst::add_sink_src_templates(element_class, HAT_VIDEO_CAPS);
-  trans_class->start = gst_hat_detect_start;
-  trans_class->stop = gst_hat_detect_stop;
-  filter_class->transform_frame_ip = gst_hat_detect_transform_frame_ip;
+  trans_class->start = GST_DEBUG_FUNCPTR(gst_hat_detect_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR(gst_hat_detect_stop);
+  filter_class->transform_frame_ip = GST_DEBUG_FUNCPTR(gst_hat_detect_transform_frame_ip);
 }
 
-static void gst_hat_detect_init(GstHatDetect* self) { self->state = new DetectState(); }
+static void gst_hat_detect_init(GstHatDetect* self) { self->impl = new DetectElement(); }

@@ -32,15 +32,15 @@
 #include <gst/video/gstvideofilter.h>
 #include <gst/video/video.h>
 
-#include <chrono>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "gst-plugin/element_class.h"
 #include "gst-plugin/elements.h"
-#include "gst-plugin/embed_scheduler.h"
+#include "gst-plugin/frame_embedder.h"
 #include "gst-plugin/roi_meta.h"
-#include "gst-plugin/shared_engine.h"
 #include "gst-plugin/video_frame.h"
 
 GST_DEBUG_CATEGORY_STATIC(hat_embed_debug);
@@ -51,7 +51,6 @@ namespace {
 constexpr int kDefaultBatch = 16;
 constexpr int kDefaultReembed = 10;
 constexpr int kDefaultMinSize = 32;
-constexpr double kLiveBudgetShare = 0.8;  // of the frame duration, in auto mode on live input
 
 enum Precision { kPrecisionFp32, kPrecisionBf16, kPrecisionFp16 };
 const char* const kPrecisionNames[] = {"fp32", "bf16", "fp16"};
@@ -69,8 +68,8 @@ GType precision_get_type() {
   return type;
 }
 
-struct EmbedState {
-  // Properties.
+// The properties, copied where they are used.
+struct EmbedSettings {
   std::string model;
   std::string device = "cpu";
   int batch_size = kDefaultBatch;
@@ -81,14 +80,22 @@ struct EmbedState {
   int min_size = kDefaultMinSize;
   std::string object_class = hat::gst::kPersonRoiType;
   double time_budget_ms = -1.0;
-  // Streaming.
-  std::shared_ptr<hat::gst::SharedEngine> engine;
-  std::unique_ptr<hat::gst::EmbedScheduler> scheduler;
-  hat::gst::CostModel cost;
-  long frame = 0;
-  std::optional<bool> live;
+};
+
+// From start to stop. The streaming thread uses it; property reads take the embedder (for its
+// counters) under the state mutex.
+struct EmbedState {
+  std::shared_ptr<hat::gst::FrameEmbedder> embedder;
+  std::optional<bool> live;  // asked upstream once, when the budget is automatic
   double frame_duration_s = 0.0;
-  guint64 embedded = 0, skipped = 0, reused = 0;
+};
+
+struct EmbedElement {
+  std::mutex settings_mutex;
+  EmbedSettings settings;
+  std::mutex state_mutex;
+  EmbedState state;
+  hat::gst::FrameEmbedder::Stats stopped_stats;  // the counters of the last run, after stop
 };
 
 }  // namespace
@@ -100,7 +107,7 @@ G_END_DECLS
 
 struct _GstHatEmbed {
   GstVideoFilter parent;
-  EmbedState* state;
+  EmbedElement* impl;
 };
 
 G_DEFINE_TYPE_WITH_CODE(GstHatEmbed, gst_hat_embed, GST_TYPE_VIDEO_FILTER,
@@ -127,8 +134,8 @@ enum {
 static void gst_hat_embed_set_property(GObject* object, guint id, const GValue* value,
                                        GParamSpec* pspec) {
   auto* self = GST_HAT_EMBED(object);
-  auto& s = *self->state;
-  GST_OBJECT_LOCK(self);
+  std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+  auto& s = self->impl->settings;
   switch (id) {
     case PROP_MODEL:
       s.model = hat::gst::string_value(value);
@@ -164,14 +171,25 @@ static void gst_hat_embed_set_property(GObject* object, guint id, const GValue* 
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK(self);
+}
+
+// The counters of the running embedder, or of the last run.
+static hat::gst::FrameEmbedder::Stats stats_of(GstHatEmbed* self) {
+  std::lock_guard<std::mutex> lock(self->impl->state_mutex);
+  const auto& embedder = self->impl->state.embedder;
+  return embedder ? embedder->stats() : self->impl->stopped_stats;
 }
 
 static void gst_hat_embed_get_property(GObject* object, guint id, GValue* value,
                                        GParamSpec* pspec) {
   auto* self = GST_HAT_EMBED(object);
-  const auto& s = *self->state;
-  GST_OBJECT_LOCK(self);
+  if (id == PROP_EMBEDDED || id == PROP_SKIPPED) {
+    const auto stats = stats_of(self);
+    g_value_set_uint64(value, id == PROP_EMBEDDED ? stats.embedded : stats.skipped);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+  const auto& s = self->impl->settings;
   switch (id) {
     case PROP_MODEL:
       g_value_set_string(value, s.model.empty() ? nullptr : s.model.c_str());
@@ -203,77 +221,78 @@ static void gst_hat_embed_get_property(GObject* object, guint id, GValue* value,
     case PROP_TIME_BUDGET:
       g_value_set_double(value, s.time_budget_ms);
       break;
-    case PROP_EMBEDDED:
-      g_value_set_uint64(value, s.embedded);
-      break;
-    case PROP_SKIPPED:
-      g_value_set_uint64(value, s.skipped);
-      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK(self);
 }
 
 static gboolean gst_hat_embed_start(GstBaseTransform* trans) {
   auto* self = GST_HAT_EMBED(trans);
-  auto& s = *self->state;
-  GST_OBJECT_LOCK(self);
-  const std::string model = s.model;
-  hat::EngineOptions options;
-  options.device = s.device;
-  options.batch_size = s.batch_size;
-  options.precision = kPrecisionNames[s.precision];
-  options.channels_last = s.channels_last;
-  options.cuda_graphs = s.cuda_graphs;
-  const int interval = s.reembed_interval;
-  GST_OBJECT_UNLOCK(self);
-  if (model.empty()) {
+  EmbedSettings settings;
+  {
+    std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+    settings = self->impl->settings;
+  }
+  if (settings.model.empty()) {
     GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
                       ("no model: set the model property to a HAT checkpoint"), (nullptr));
     return FALSE;
   }
+  hat::EngineOptions engine;
+  engine.device = settings.device;
+  engine.batch_size = settings.batch_size;
+  engine.precision = kPrecisionNames[settings.precision];
+  engine.channels_last = settings.channels_last;
+  engine.cuda_graphs = settings.cuda_graphs;
+  std::shared_ptr<hat::gst::FrameEmbedder> embedder;
   try {
-    s.engine = hat::gst::SharedEngine::acquire(model, options);
+    embedder = std::make_shared<hat::gst::FrameEmbedder>(
+        settings.model, engine,
+        hat::gst::FrameEmbedderOptions{settings.reembed_interval, settings.min_size});
   } catch (const std::exception& e) {
-    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("%s", e.what()), ("model=%s", model.c_str()));
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("%s", e.what()),
+                      ("model=%s", settings.model.c_str()));
     return FALSE;
   }
-  s.scheduler = std::make_unique<hat::gst::EmbedScheduler>(interval);
-  s.cost = hat::gst::CostModel();
-  s.frame = 0;
-  s.live.reset();
-  GST_OBJECT_LOCK(self);
-  s.embedded = s.skipped = s.reused = 0;
-  GST_OBJECT_UNLOCK(self);
-  GST_INFO_OBJECT(self, "model %s (%s, %d-d)", model.c_str(), s.engine->preset().c_str(),
-                  s.engine->dim());
+  GST_INFO_OBJECT(self, "model %s (%s, %d-d)", settings.model.c_str(), embedder->preset().c_str(),
+                  embedder->dim());
+  std::lock_guard<std::mutex> lock(self->impl->state_mutex);
+  self->impl->state = EmbedState{std::move(embedder), std::nullopt, 0.0};
   return TRUE;
 }
 
 static gboolean gst_hat_embed_stop(GstBaseTransform* trans) {
-  auto& s = *GST_HAT_EMBED(trans)->state;
-  s.scheduler.reset();
-  s.engine.reset();  // the last user's release frees the weights
-  return TRUE;
+  auto& impl = *GST_HAT_EMBED(trans)->impl;
+  std::shared_ptr<hat::gst::FrameEmbedder> embedder;
+  {
+    std::lock_guard<std::mutex> lock(impl.state_mutex);
+    embedder = std::move(impl.state.embedder);
+    if (embedder) impl.stopped_stats = embedder->stats();
+  }
+  return TRUE;  // dropping the embedder releases the shared engine
+}
+
+// The streaming thread's embedder (start() made it, stop() is not concurrent with streaming).
+static hat::gst::FrameEmbedder* embedder_of(GstHatEmbed* self) {
+  std::lock_guard<std::mutex> lock(self->impl->state_mutex);
+  return self->impl->state.embedder.get();
 }
 
 static gboolean gst_hat_embed_set_info(GstVideoFilter* filter, GstCaps*, GstVideoInfo* in_info,
                                        GstCaps*, GstVideoInfo*) {
-  auto& s = *GST_HAT_EMBED(filter)->state;
-  s.frame_duration_s =
+  auto& impl = *GST_HAT_EMBED(filter)->impl;
+  std::lock_guard<std::mutex> lock(impl.state_mutex);
+  impl.state.frame_duration_s =
       in_info->fps_n > 0 ? static_cast<double>(in_info->fps_d) / in_info->fps_n : 0.0;
   return TRUE;
 }
 
 static void post_stats(GstHatEmbed* self) {
-  auto& s = *self->state;
-  GST_OBJECT_LOCK(self);
-  GstStructure* st =
-      gst_structure_new("hatembed-stats", "embedded", G_TYPE_UINT64, s.embedded, "skipped",
-                        G_TYPE_UINT64, s.skipped, "reused", G_TYPE_UINT64, s.reused, nullptr);
-  GST_OBJECT_UNLOCK(self);
+  const auto stats = stats_of(self);
+  GstStructure* st = gst_structure_new("hatembed-stats", "embedded", G_TYPE_UINT64, stats.embedded,
+                                       "skipped", G_TYPE_UINT64, stats.skipped, "reused",
+                                       G_TYPE_UINT64, stats.reused, nullptr);
   GST_INFO_OBJECT(self, "%" GST_PTR_FORMAT, st);
   gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), st));
 }
@@ -281,106 +300,75 @@ static void post_stats(GstHatEmbed* self) {
 static gboolean gst_hat_embed_sink_event(GstBaseTransform* trans, GstEvent* event) {
   auto* self = GST_HAT_EMBED(trans);
   if (GST_EVENT_TYPE(event) == GST_EVENT_EOS) post_stats(self);
-  if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP && self->state->scheduler)
-    self->state->scheduler->reset();
+  if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP)
+    if (auto* embedder = embedder_of(self)) embedder->reset();
   return GST_BASE_TRANSFORM_CLASS(gst_hat_embed_parent_class)->sink_event(trans, event);
 }
 
-// Seconds this frame may spend on inference; < 0: unlimited.
-static double frame_budget_s(GstHatEmbed* self, GstBuffer* buffer) {
-  auto& s = *self->state;
-  GST_OBJECT_LOCK(self);
-  const double budget_ms = s.time_budget_ms;
-  GST_OBJECT_UNLOCK(self);
-  if (budget_ms == 0.0) return -1.0;
-  if (budget_ms > 0.0) return budget_ms / 1000.0;
-  if (!s.live) {
-    GstQuery* q = gst_query_new_latency();
-    gboolean live = FALSE;
-    if (gst_pad_peer_query(GST_BASE_TRANSFORM_SINK_PAD(self), q))
-      gst_query_parse_latency(q, &live, nullptr, nullptr);
-    gst_query_unref(q);
-    s.live = live == TRUE;
-    GST_INFO_OBJECT(self, "%s input: %s", live ? "live" : "non-live",
-                    live ? "embeddings are skipped when they do not fit in the frame time"
-                         : "every due embedding is computed");
+// Whether the input is live: asked upstream once per run, and only when the budget follows it.
+static bool input_is_live(GstHatEmbed* self) {
+  {
+    std::lock_guard<std::mutex> lock(self->impl->state_mutex);
+    if (self->impl->state.live) return *self->impl->state.live;
   }
-  if (!*s.live) return -1.0;
-  double duration = s.frame_duration_s;
+  GstQuery* q = gst_query_new_latency();
+  gboolean live = FALSE;
+  if (gst_pad_peer_query(GST_BASE_TRANSFORM_SINK_PAD(self), q))
+    gst_query_parse_latency(q, &live, nullptr, nullptr);
+  gst_query_unref(q);
+  GST_INFO_OBJECT(self, "%s input: %s", live ? "live" : "non-live",
+                  live ? "embeddings are skipped when they do not fit in the frame time"
+                       : "every due embedding is computed");
+  std::lock_guard<std::mutex> lock(self->impl->state_mutex);
+  self->impl->state.live = live == TRUE;
+  return live == TRUE;
+}
+
+// Seconds this frame may spend on inference; < 0: unlimited.
+static double frame_budget_s(GstHatEmbed* self, double time_budget_ms, GstBuffer* buffer) {
+  const bool live = time_budget_ms < 0.0 && input_is_live(self);
+  double duration = 0.0;
+  {
+    std::lock_guard<std::mutex> lock(self->impl->state_mutex);
+    duration = self->impl->state.frame_duration_s;
+  }
   if (duration <= 0.0 && GST_BUFFER_DURATION_IS_VALID(buffer))
     duration = static_cast<double>(GST_BUFFER_DURATION(buffer)) / GST_SECOND;
-  if (duration <= 0.0) duration = 1.0 / 30.0;
-  return kLiveBudgetShare * duration;
+  return hat::gst::frame_budget_seconds(time_budget_ms, live, duration);
 }
 
 static GstFlowReturn gst_hat_embed_transform_frame_ip(GstVideoFilter* filter,
                                                       GstVideoFrame* frame) {
   auto* self = GST_HAT_EMBED(filter);
-  auto& s = *self->state;
-  GST_OBJECT_LOCK(self);
-  const std::string object_class = s.object_class;
-  const int min_size = s.min_size;
-  GST_OBJECT_UNLOCK(self);
-  const long frame_no = s.frame++;
+  std::string object_class;
+  double time_budget_ms = -1.0;
+  {
+    std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+    object_class = self->impl->settings.object_class;
+    time_budget_ms = self->impl->settings.time_budget_ms;
+  }
+  auto* embedder = embedder_of(self);
   try {
-    const auto view = hat::gst::frame_view(*frame);
-    std::vector<GstVideoRegionOfInterestMeta*> rois;
-    std::vector<cv::Rect> boxes;
-    std::vector<hat::gst::EmbedCandidate> candidates;
-    for (auto* roi : hat::gst::rois_of_type(frame->buffer, object_class)) {
-      const cv::Rect box = hat::clip_box(hat::gst::roi_box(roi), view.width, view.height);
-      if (box.empty() || box.height < min_size) continue;  // zero-size, off-frame, too small
-      rois.push_back(roi);
-      boxes.push_back(box);
+    // Every frame goes through the embedder, with or without ROIs: it counts frames for the
+    // re-embed interval.
+    const auto rois = hat::gst::rois_of_type(frame->buffer, object_class);
+    std::vector<hat::gst::RoiToEmbed> inputs;
+    inputs.reserve(rois.size());
+    for (auto* roi : rois) {
       const auto track = hat::gst::roi_track(roi);
-      candidates.push_back({track ? std::optional<int>(track->id) : std::nullopt});
+      inputs.push_back({hat::gst::roi_box(roi), track ? std::optional<int>(track->id) : std::nullopt});
     }
-    if (rois.empty()) return GST_FLOW_OK;
-    const double budget = frame_budget_s(self, frame->buffer);
-    const int capacity = budget < 0 ? -1 : s.cost.affordable(budget);
-    const auto plan = s.scheduler->plan(frame_no, candidates, capacity);
-
-    hat::gst::Embedding e;
-    e.model = s.engine->preset();
-    e.model_file = s.engine->model_file();
-    if (!plan.compute.empty()) {
-      std::vector<cv::Rect> crop_boxes;
-      for (int i : plan.compute) crop_boxes.push_back(boxes[static_cast<size_t>(i)]);
-      const auto start = std::chrono::steady_clock::now();
-      // On a CUDA device the crops are made on the GPU, by one kernel launch for the frame.
-      const torch::Tensor inputs =
-          hat::preprocess_boxes(view, crop_boxes, s.engine->preprocess(), s.engine->device());
-      const torch::Tensor out = s.engine->embed(inputs).contiguous();
-      s.cost.observe(
-          static_cast<int>(crop_boxes.size()),
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-      const int dim = static_cast<int>(out.size(1));
-      for (size_t k = 0; k < plan.compute.size(); ++k) {
-        const int i = plan.compute[k];
-        const float* row = out.data_ptr<float>() + static_cast<int64_t>(k) * dim;
-        e.data.assign(row, row + dim);
-        e.age = 0;
-        hat::gst::set_embedding(rois[static_cast<size_t>(i)], e);
-        if (const auto& t = candidates[static_cast<size_t>(i)].track_id)
-          s.scheduler->store(*t, frame_no, e.data);
-      }
+    const double budget = frame_budget_s(self, time_budget_ms, frame->buffer);
+    const auto result = embedder->embed(hat::gst::frame_view(*frame), inputs, budget);
+    for (size_t i = 0; i < rois.size(); ++i) {
+      const auto& e = result.rois[i];
+      if (e)
+        hat::gst::set_embedding(rois[i],
+                                {embedder->preset(), embedder->model_file(), e->data, e->age});
     }
-    for (const auto& [i, track] : plan.reuse) {
-      long computed_at = 0;
-      if (const auto* cached = s.scheduler->cached(track, &computed_at)) {
-        e.data = *cached;
-        e.age = static_cast<int>(frame_no - computed_at);
-        hat::gst::set_embedding(rois[static_cast<size_t>(i)], e);
-      }
-    }
-    GST_OBJECT_LOCK(self);
-    s.embedded += plan.compute.size();
-    s.skipped += static_cast<guint64>(plan.skipped);
-    s.reused += plan.reuse.size();
-    GST_OBJECT_UNLOCK(self);
-    if (plan.skipped > 0)
-      GST_DEBUG_OBJECT(self, "frame %ld: %d embeddings skipped (budget %.1f ms)", frame_no,
-                       plan.skipped, budget * 1000);
+    if (result.skipped > 0)
+      GST_DEBUG_OBJECT(self, "%d embeddings skipped (budget %.1f ms)", result.skipped,
+                       budget * 1000);
   } catch (const std::exception& e) {
     GST_ELEMENT_ERROR(self, STREAM, FAILED, ("embedding failed: %s", e.what()), (nullptr));
     return GST_FLOW_ERROR;
@@ -389,7 +377,7 @@ static GstFlowReturn gst_hat_embed_transform_frame_ip(GstVideoFilter* filter,
 }
 
 static void gst_hat_embed_finalize(GObject* object) {
-  delete GST_HAT_EMBED(object)->state;
+  delete GST_HAT_EMBED(object)->impl;
   G_OBJECT_CLASS(gst_hat_embed_parent_class)->finalize(object);
 }
 
@@ -398,9 +386,9 @@ static void gst_hat_embed_class_init(GstHatEmbedClass* klass) {
   auto* element_class = GST_ELEMENT_CLASS(klass);
   auto* trans_class = GST_BASE_TRANSFORM_CLASS(klass);
   auto* filter_class = GST_VIDEO_FILTER_CLASS(klass);
-  gobject_class->set_property = gst_hat_embed_set_property;
-  gobject_class->get_property = gst_hat_embed_get_property;
-  gobject_class->finalize = gst_hat_embed_finalize;
+  gobject_class->set_property = GST_DEBUG_FUNCPTR(gst_hat_embed_set_property);
+  gobject_class->get_property = GST_DEBUG_FUNCPTR(gst_hat_embed_get_property);
+  gobject_class->finalize = GST_DEBUG_FUNCPTR(gst_hat_embed_finalize);
   const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                               GST_PARAM_MUTABLE_READY);
   const auto read_only = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -474,11 +462,11 @@ static void gst_hat_embed_class_init(GstHatEmbedClass* klass) {
                                         "Attaches HAT re-identification embeddings to person ROIs",
                                         "hat-reid developers");
   hat::gst::add_sink_src_templates(element_class, HAT_VIDEO_CAPS);
-  trans_class->start = gst_hat_embed_start;
-  trans_class->stop = gst_hat_embed_stop;
-  trans_class->sink_event = gst_hat_embed_sink_event;
-  filter_class->set_info = gst_hat_embed_set_info;
-  filter_class->transform_frame_ip = gst_hat_embed_transform_frame_ip;
+  trans_class->start = GST_DEBUG_FUNCPTR(gst_hat_embed_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR(gst_hat_embed_stop);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR(gst_hat_embed_sink_event);
+  filter_class->set_info = GST_DEBUG_FUNCPTR(gst_hat_embed_set_info);
+  filter_class->transform_frame_ip = GST_DEBUG_FUNCPTR(gst_hat_embed_transform_frame_ip);
 }
 
-static void gst_hat_embed_init(GstHatEmbed* self) { self->state = new EmbedState(); }
+static void gst_hat_embed_init(GstHatEmbed* self) { self->impl = new EmbedElement(); }

@@ -16,11 +16,12 @@
 #include <gst/base/gstbasetransform.h>
 #include <gst/gst.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
+#include <memory>
+#include <mutex>
 #include <string>
 
+#include "base/error.h"
+#include "base/json_lines_writer.h"
 #include "gst-plugin/element_class.h"
 #include "gst-plugin/elements.h"
 #include "gst-plugin/frame_events.h"
@@ -31,13 +32,24 @@ GST_DEBUG_CATEGORY_STATIC(hat_events_debug);
 
 namespace {
 
-struct EventsState {
+// The properties, copied where they are used.
+struct EventsSettings {
   std::string location;
   bool append = false;
   bool all_frames = false;
   hat::gst::EventOptions options;
-  FILE* file = nullptr;
+};
+
+// From start to stop; the streaming thread's.
+struct EventsState {
+  std::unique_ptr<hat::JsonLinesWriter> file;
   long frame = 0;
+};
+
+struct EventsElement {
+  std::mutex settings_mutex;
+  EventsSettings settings;
+  EventsState state;
 };
 
 }  // namespace
@@ -49,7 +61,7 @@ G_END_DECLS
 
 struct _GstHatEvents {
   GstBaseTransform parent;
-  EventsState* state;
+  EventsElement* impl;
 };
 
 G_DEFINE_TYPE_WITH_CODE(GstHatEvents, gst_hat_events, GST_TYPE_BASE_TRANSFORM,
@@ -70,8 +82,8 @@ enum {
 static void gst_hat_events_set_property(GObject* object, guint id, const GValue* value,
                                         GParamSpec* pspec) {
   auto* self = GST_HAT_EVENTS(object);
-  auto& s = *self->state;
-  GST_OBJECT_LOCK(self);
+  std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+  auto& s = self->impl->settings;
   switch (id) {
     case PROP_LOCATION:
       s.location = hat::gst::string_value(value);
@@ -95,14 +107,13 @@ static void gst_hat_events_set_property(GObject* object, guint id, const GValue*
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK(self);
 }
 
 static void gst_hat_events_get_property(GObject* object, guint id, GValue* value,
                                         GParamSpec* pspec) {
   auto* self = GST_HAT_EVENTS(object);
-  const auto& s = *self->state;
-  GST_OBJECT_LOCK(self);
+  std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+  const auto& s = self->impl->settings;
   switch (id) {
     case PROP_LOCATION:
       g_value_set_string(value, s.location.empty() ? nullptr : s.location.c_str());
@@ -126,22 +137,27 @@ static void gst_hat_events_get_property(GObject* object, guint id, GValue* value
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK(self);
 }
 
 static gboolean gst_hat_events_start(GstBaseTransform* trans) {
   auto* self = GST_HAT_EVENTS(trans);
-  auto& s = *self->state;
-  if (s.location.empty()) {
+  EventsSettings settings;
+  {
+    std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+    settings = self->impl->settings;
+  }
+  if (settings.location.empty()) {
     GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND, ("no location: set where the events go"),
                       (nullptr));
     return FALSE;
   }
-  s.file = std::fopen(s.location.c_str(), s.append ? "a" : "w");
-  if (s.file == nullptr) {
-    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE,
-                      ("%s: cannot open for writing: %s", s.location.c_str(), std::strerror(errno)),
-                      (nullptr));
+  auto& s = self->impl->state;
+  try {
+    s.file = std::make_unique<hat::JsonLinesWriter>(
+        settings.location,
+        settings.append ? hat::JsonLinesWriter::Mode::kAppend : hat::JsonLinesWriter::Mode::kReplace);
+  } catch (const hat::Error& e) {
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE, ("%s", e.what()), (nullptr));
     return FALSE;
   }
   s.frame = 0;
@@ -150,42 +166,40 @@ static gboolean gst_hat_events_start(GstBaseTransform* trans) {
 
 static gboolean gst_hat_events_stop(GstBaseTransform* trans) {
   auto* self = GST_HAT_EVENTS(trans);
-  auto& s = *self->state;
-  if (s.file != nullptr && std::fclose(s.file) != 0) {
-    s.file = nullptr;
-    GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("%s: %s", s.location.c_str(), std::strerror(errno)),
-                      (nullptr));
+  const auto file = std::move(self->impl->state.file);
+  if (!file) return TRUE;
+  try {
+    file->close();
+  } catch (const hat::Error& e) {
+    GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("%s", e.what()), (nullptr));
     return FALSE;
   }
-  s.file = nullptr;
   return TRUE;
 }
 
 static GstFlowReturn gst_hat_events_transform_ip(GstBaseTransform* trans, GstBuffer* buffer) {
   auto* self = GST_HAT_EVENTS(trans);
-  auto& s = *self->state;
-  GST_OBJECT_LOCK(self);
-  const auto options = s.options;
-  const bool all_frames = s.all_frames;
-  GST_OBJECT_UNLOCK(self);
+  auto& s = self->impl->state;
+  hat::gst::EventOptions options;
+  bool all_frames = false;
+  {
+    std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+    options = self->impl->settings.options;
+    all_frames = self->impl->settings.all_frames;
+  }
   const auto event = hat::gst::frame_event(buffer, s.frame++, options);
   if (!all_frames && event["objects"].empty()) return GST_FLOW_OK;
-  const std::string line = event.dump() + "\n";
-  // Flushed per line: a reader following the file sees whole events, and a full disk is
-  // reported at the frame that hit it.
-  if (std::fwrite(line.data(), 1, line.size(), s.file) != line.size() || std::fflush(s.file) != 0) {
-    GST_ELEMENT_ERROR(self, RESOURCE, WRITE,
-                      ("%s: write failed: %s", s.location.c_str(), std::strerror(errno)),
-                      (nullptr));
+  try {
+    s.file->write(event);
+  } catch (const hat::Error& e) {
+    GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("%s", e.what()), (nullptr));
     return GST_FLOW_ERROR;
   }
   return GST_FLOW_OK;
 }
 
 static void gst_hat_events_finalize(GObject* object) {
-  auto* self = GST_HAT_EVENTS(object);
-  if (self->state->file != nullptr) std::fclose(self->state->file);
-  delete self->state;
+  delete GST_HAT_EVENTS(object)->impl;  // closes a file still open
   G_OBJECT_CLASS(gst_hat_events_parent_class)->finalize(object);
 }
 
@@ -193,9 +207,9 @@ static void gst_hat_events_class_init(GstHatEventsClass* klass) {
   auto* gobject_class = G_OBJECT_CLASS(klass);
   auto* element_class = GST_ELEMENT_CLASS(klass);
   auto* trans_class = GST_BASE_TRANSFORM_CLASS(klass);
-  gobject_class->set_property = gst_hat_events_set_property;
-  gobject_class->get_property = gst_hat_events_get_property;
-  gobject_class->finalize = gst_hat_events_finalize;
+  gobject_class->set_property = GST_DEBUG_FUNCPTR(gst_hat_events_set_property);
+  gobject_class->get_property = GST_DEBUG_FUNCPTR(gst_hat_events_get_property);
+  gobject_class->finalize = GST_DEBUG_FUNCPTR(gst_hat_events_finalize);
   const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                               GST_PARAM_MUTABLE_READY);
   g_object_class_install_property(
@@ -227,13 +241,13 @@ static void gst_hat_events_class_init(GstHatEventsClass* klass) {
                                         "Writes person ROIs, tracks and identities as JSON lines",
                                         "hat-reid developers");
   hat::gst::add_sink_src_templates(element_class, "ANY");
-  trans_class->start = gst_hat_events_start;
-  trans_class->stop = gst_hat_events_stop;
-  trans_class->transform_ip = gst_hat_events_transform_ip;
+  trans_class->start = GST_DEBUG_FUNCPTR(gst_hat_events_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR(gst_hat_events_stop);
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR(gst_hat_events_transform_ip);
   trans_class->passthrough_on_same_caps = TRUE;
 }
 
 static void gst_hat_events_init(GstHatEvents* self) {
-  self->state = new EventsState();
+  self->impl = new EventsElement();
   gst_base_transform_set_passthrough(GST_BASE_TRANSFORM(self), TRUE);
 }

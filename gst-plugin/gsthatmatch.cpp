@@ -31,22 +31,20 @@
  */
 #include <gst/gst.h>
 
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
+#include "base/error.h"
+#include "base/json_lines_writer.h"
+#include "gallery/identity_event_json.h"
 #include "gallery/identity_matcher.h"
-#include "gallery/unix_time.h"
 #include "gst-plugin/element_class.h"
 #include "gst-plugin/elements.h"
 #include "gst-plugin/roi_meta.h"
-#include "model/error.h"
 
 GST_DEBUG_CATEGORY_STATIC(hat_match_debug);
 #define GST_CAT_DEFAULT hat_match_debug
@@ -58,10 +56,18 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(GstHatMatchPad, gst_hat_match_pad, GST, HAT_MATCH_PAD, GstPad)
 G_END_DECLS
 
+namespace {
+// The pad's settings: written by the application thread, read by the streaming thread.
+struct PadSettings {
+  std::mutex mutex;
+  std::string camera_id;
+};
+}  // namespace
+
 struct _GstHatMatchPad {
   GstPad parent;
-  gchar* camera_id;  // guarded by the object lock
-  GstSegment segment;
+  PadSettings* settings;
+  GstSegment segment;  // the streaming thread's
 };
 
 G_DEFINE_TYPE(GstHatMatchPad, gst_hat_match_pad, GST_TYPE_PAD)
@@ -76,15 +82,13 @@ static void gst_hat_match_pad_set_property(GObject* object, guint id, const GVal
     return;
   }
   const std::string camera = hat::gst::string_value(value);
+  std::lock_guard<std::mutex> lock(pad->settings->mutex);
   if (camera.empty()) {
     g_warning("hatmatch %s: camera-id must not be empty; keeping '%s'", GST_PAD_NAME(pad),
-              pad->camera_id);
+              pad->settings->camera_id.c_str());
     return;
   }
-  GST_OBJECT_LOCK(pad);
-  g_free(pad->camera_id);
-  pad->camera_id = g_strdup(camera.c_str());
-  GST_OBJECT_UNLOCK(pad);
+  pad->settings->camera_id = camera;
 }
 
 static void gst_hat_match_pad_get_property(GObject* object, guint id, GValue* value,
@@ -94,21 +98,20 @@ static void gst_hat_match_pad_get_property(GObject* object, guint id, GValue* va
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     return;
   }
-  GST_OBJECT_LOCK(pad);
-  g_value_set_string(value, pad->camera_id);
-  GST_OBJECT_UNLOCK(pad);
+  std::lock_guard<std::mutex> lock(pad->settings->mutex);
+  g_value_set_string(value, pad->settings->camera_id.c_str());
 }
 
 static void gst_hat_match_pad_finalize(GObject* object) {
-  g_free(GST_HAT_MATCH_PAD(object)->camera_id);
+  delete GST_HAT_MATCH_PAD(object)->settings;
   G_OBJECT_CLASS(gst_hat_match_pad_parent_class)->finalize(object);
 }
 
 static void gst_hat_match_pad_class_init(GstHatMatchPadClass* klass) {
   auto* gobject_class = G_OBJECT_CLASS(klass);
-  gobject_class->set_property = gst_hat_match_pad_set_property;
-  gobject_class->get_property = gst_hat_match_pad_get_property;
-  gobject_class->finalize = gst_hat_match_pad_finalize;
+  gobject_class->set_property = GST_DEBUG_FUNCPTR(gst_hat_match_pad_set_property);
+  gobject_class->get_property = GST_DEBUG_FUNCPTR(gst_hat_match_pad_get_property);
+  gobject_class->finalize = GST_DEBUG_FUNCPTR(gst_hat_match_pad_finalize);
   g_object_class_install_property(
       gobject_class, PAD_PROP_CAMERA_ID,
       g_param_spec_string("camera-id", "Camera id",
@@ -120,13 +123,15 @@ static void gst_hat_match_pad_class_init(GstHatMatchPadClass* klass) {
 }
 
 static void gst_hat_match_pad_init(GstHatMatchPad* pad) {
-  pad->camera_id = nullptr;
+  pad->settings = new PadSettings();
   gst_segment_init(&pad->segment, GST_FORMAT_TIME);
 }
 
 // ---- The element --------------------------------------------------------------------------------
 
 namespace {
+
+// The properties: set by the application at any time, copied by the element where it uses them.
 struct MatchSettings {
   hat::MatchPolicy policy;
   std::string gallery_location;
@@ -134,16 +139,30 @@ struct MatchSettings {
   bool post_messages = true;
 };
 
-struct MatchState {
-  MatchSettings settings;  // guarded by the object lock
+// What exists from READY->PAUSED to PAUSED->READY. Every user (the pads' streaming threads,
+// property reads, pad release) holds a reference for as long as it uses it, so stopping never
+// frees what another thread is still using.
+struct Running {
   std::unique_ptr<hat::IdentityMatcher> matcher;
-  std::mutex output_mutex;  // the events file and the last warning, written from every pad
-  FILE* events = nullptr;
-  std::string last_warning;
-  std::mutex time_mutex;
+  std::unique_ptr<hat::JsonLinesWriter> events;  // null without events-location
+};
+
+// The element's C++ side. Lock order: policy_mutex, then settings_mutex or state_mutex (never
+// both at once); the matcher's own lock is taken by its calls, with none of these held but
+// policy_mutex.
+struct MatchElement {
+  std::mutex settings_mutex;
+  MatchSettings settings;
+  // Held while a policy change reaches the matcher (and while the matcher is made), so that
+  // concurrent property changes reach it in the order they were made.
+  std::mutex policy_mutex;
+  std::mutex state_mutex;
+  std::shared_ptr<Running> running;
+  std::optional<hat::GalleryWarning> last_warning;  // the last one posted
   gint64 anchor_us = 0;  // Unix time of running time 0, fixed by the first buffer
   bool anchored = false;
 };
+
 }  // namespace
 
 G_BEGIN_DECLS
@@ -153,7 +172,7 @@ G_END_DECLS
 
 struct _GstHatMatch {
   GstElement parent;
-  MatchState* state;
+  MatchElement* impl;
 };
 
 static void gst_hat_match_child_proxy_init(gpointer iface, gpointer);
@@ -192,11 +211,19 @@ enum {
   PROP_SIGHTINGS,
 };
 
+// The running state, or null when stopped.
+static std::shared_ptr<Running> running_of(GstHatMatch* self) {
+  std::lock_guard<std::mutex> lock(self->impl->state_mutex);
+  return self->impl->running;
+}
+
 static void gst_hat_match_set_property(GObject* object, guint id, const GValue* value,
                                        GParamSpec* pspec) {
   auto* self = GST_HAT_MATCH(object);
-  GST_OBJECT_LOCK(self);
-  auto& s = self->state->settings;
+  auto& impl = *self->impl;
+  std::lock_guard<std::mutex> policy_lock(impl.policy_mutex);
+  std::unique_lock<std::mutex> lock(impl.settings_mutex);
+  auto& s = impl.settings;
   auto& p = s.policy;
   switch (id) {
     case PROP_THRESHOLD:
@@ -243,15 +270,23 @@ static void gst_hat_match_set_property(GObject* object, guint id, const GValue* 
       break;
   }
   const auto policy = p;
-  GST_OBJECT_UNLOCK(self);
-  if (self->state->matcher) self->state->matcher->set_policy(policy);
+  lock.unlock();
+  if (const auto running = running_of(self)) running->matcher->set_policy(policy);
 }
 
 static void gst_hat_match_get_property(GObject* object, guint id, GValue* value,
                                        GParamSpec* pspec) {
   auto* self = GST_HAT_MATCH(object);
-  GST_OBJECT_LOCK(self);
-  const auto& s = self->state->settings;
+  if (id == PROP_IDENTITIES || id == PROP_SIGHTINGS) {
+    const auto running = running_of(self);
+    const size_t n = !running                ? 0
+                     : id == PROP_IDENTITIES ? running->matcher->identity_count()
+                                             : running->matcher->sighting_count();
+    g_value_set_uint(value, static_cast<guint>(n));
+    return;
+  }
+  std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+  const auto& s = self->impl->settings;
   const auto& p = s.policy;
   switch (id) {
     case PROP_THRESHOLD:
@@ -293,21 +328,10 @@ static void gst_hat_match_get_property(GObject* object, guint id, GValue* value,
     case PROP_POST_MESSAGES:
       g_value_set_boolean(value, s.post_messages);
       break;
-    case PROP_IDENTITIES:
-      g_value_set_uint(value, self->state->matcher
-                                  ? static_cast<guint>(self->state->matcher->identity_count())
-                                  : 0);
-      break;
-    case PROP_SIGHTINGS:
-      g_value_set_uint(value, self->state->matcher
-                                  ? static_cast<guint>(self->state->matcher->sighting_count())
-                                  : 0);
-      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK(self);
 }
 
 // The paired pad: a sink's src and a src's sink.
@@ -323,10 +347,8 @@ static GstIterator* gst_hat_match_iterate_internal_links(GstPad* pad, GstObject*
 }
 
 static std::string camera_of(GstHatMatchPad* pad) {
-  GST_OBJECT_LOCK(pad);
-  std::string camera = pad->camera_id ? pad->camera_id : "";
-  GST_OBJECT_UNLOCK(pad);
-  return camera;
+  std::lock_guard<std::mutex> lock(pad->settings->mutex);
+  return pad->settings->camera_id;
 }
 
 // Unix microseconds of a buffer: running time 0 is anchored to the wall clock when the first
@@ -339,18 +361,17 @@ static int64_t frame_time_us(GstHatMatch* self, GstHatMatchPad* pad, GstBuffer* 
           : GST_CLOCK_TIME_NONE;
   const gint64 now = g_get_real_time();
   if (!GST_CLOCK_TIME_IS_VALID(running)) return now;
-  auto& s = *self->state;
-  std::lock_guard<std::mutex> lock(s.time_mutex);
-  if (!s.anchored) {
-    s.anchor_us = now - static_cast<gint64>(running / 1000);
-    s.anchored = true;
+  auto& impl = *self->impl;
+  std::lock_guard<std::mutex> lock(impl.state_mutex);
+  if (!impl.anchored) {
+    impl.anchor_us = now - static_cast<gint64>(running / 1000);
+    impl.anchored = true;
   }
-  return s.anchor_us + static_cast<gint64>(running / 1000);
+  return impl.anchor_us + static_cast<gint64>(running / 1000);
 }
 
-static void report(GstHatMatch* self, const hat::IdentityEvent& e, GstClockTime pts,
-                   bool post_message) {
-  auto& s = *self->state;
+static void report(GstHatMatch* self, const Running& running, const hat::IdentityEvent& e,
+                   GstClockTime pts, bool post_message) {
   if (post_message) {
     GstStructure* st = gst_structure_new(
         "hat-identity", "event", G_TYPE_STRING, e.kind.c_str(), "camera", G_TYPE_STRING,
@@ -362,43 +383,26 @@ static void report(GstHatMatch* self, const hat::IdentityEvent& e, GstClockTime 
         G_TYPE_BOOLEAN, e.merged, nullptr);
     gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), st));
   }
-  std::lock_guard<std::mutex> lock(s.output_mutex);
-  if (s.events == nullptr) return;
-  nlohmann::json line = {{"event", e.kind},
-                         {"camera", e.camera},
-                         {"track", e.track},
-                         {"global_id", e.global_id},
-                         {"distance", e.distance},
-                         {"label", e.label},
-                         {"pts", GST_CLOCK_TIME_IS_VALID(pts) ? nlohmann::json(pts) : nullptr},
-                         {"unix_time_us", e.time_us},
-                         {"time", hat::iso_utc(e.time_us)},
-                         {"box", {e.box.x, e.box.y, e.box.width, e.box.height}}};
-  if (e.previous_id != 0) {
-    line["previous_id"] = e.previous_id;
-    line["merged"] = e.merged;
-  }
-  const std::string text = line.dump() + "\n";
-  if (std::fwrite(text.data(), 1, text.size(), s.events) != text.size() ||
-      std::fflush(s.events) != 0) {
-    GST_ELEMENT_WARNING(
-        self, RESOURCE, WRITE,
-        ("%s: write failed: %s", s.settings.events_location.c_str(), std::strerror(errno)),
-        (nullptr));
+  if (!running.events) return;
+  try {
+    running.events->write(hat::identity_event_json(
+        e, GST_CLOCK_TIME_IS_VALID(pts) ? std::optional<uint64_t>(pts) : std::nullopt));
+  } catch (const hat::Error& error) {
+    GST_ELEMENT_WARNING(self, RESOURCE, WRITE, ("%s", error.what()), (nullptr));
   }
 }
 
 // A gallery that cannot be written for a while is a warning, once per distinct problem: the
 // sightings are kept and written when it can be again.
-static void warn_once(GstHatMatch* self, const std::string& warning) {
-  auto& s = *self->state;
+static void warn_once(GstHatMatch* self, const std::optional<hat::GalleryWarning>& warning) {
+  auto& impl = *self->impl;
   {
-    std::lock_guard<std::mutex> lock(s.output_mutex);
-    if (warning == s.last_warning) return;
-    s.last_warning = warning;
+    std::lock_guard<std::mutex> lock(impl.state_mutex);
+    if (warning == impl.last_warning) return;
+    impl.last_warning = warning;
   }
-  if (!warning.empty())
-    GST_ELEMENT_WARNING(self, RESOURCE, WRITE, ("%s", warning.c_str()), (nullptr));
+  if (warning)
+    GST_ELEMENT_WARNING(self, RESOURCE, WRITE, ("%s", warning->message.c_str()), (nullptr));
 }
 
 static GstFlowReturn gst_hat_match_chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
@@ -406,7 +410,7 @@ static GstFlowReturn gst_hat_match_chain(GstPad* pad, GstObject* parent, GstBuff
   auto* self = GST_HAT_MATCH(parent);
   auto* mpad = GST_HAT_MATCH_PAD(pad);
   GstPad* src = partner_of(pad);
-  auto& s = *self->state;
+  const auto running = running_of(self);
   const auto rois = g::rois_of_type(buffer, g::kPersonRoiType);
   std::vector<hat::TrackObservation> observations;
   hat::EmbeddingSpace space;
@@ -423,13 +427,13 @@ static GstFlowReturn gst_hat_match_chain(GstPad* pad, GstObject* parent, GstBuff
     }
     observations.push_back(std::move(o));
   }
-  if (observations.empty() || !s.matcher) return gst_pad_push(src, buffer);
+  if (observations.empty() || !running) return gst_pad_push(src, buffer);
 
   const std::string camera = camera_of(mpad);
   const int64_t time_us = frame_time_us(self, mpad, buffer);
   hat::FrameIdentities result;
   try {
-    result = s.matcher->process_frame(camera, time_us, space, observations);
+    result = running->matcher->process_frame(camera, time_us, space, observations);
   } catch (const hat::Error& e) {
     GST_ELEMENT_ERROR(self, STREAM, FAILED, ("camera %s: %s", camera.c_str(), e.what()), (nullptr));
     gst_buffer_unref(buffer);
@@ -448,13 +452,15 @@ static GstFlowReturn gst_hat_match_chain(GstPad* pad, GstObject* parent, GstBuff
           roi, {static_cast<int>(it->second->global_id), it->second->distance, it->second->label});
     }
   }
-  GST_OBJECT_LOCK(self);
-  const bool post = s.settings.post_messages;
-  GST_OBJECT_UNLOCK(self);
+  bool post = true;
+  {
+    std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+    post = self->impl->settings.post_messages;
+  }
   for (const auto& e : result.events) {
     GST_INFO_OBJECT(self, "camera %s track %d: %s identity %" G_GINT64_FORMAT " (distance %.3f)",
                     e.camera.c_str(), e.track, e.kind.c_str(), e.global_id, e.distance);
-    report(self, e, GST_BUFFER_PTS(buffer), post);
+    report(self, *running, e, GST_BUFFER_PTS(buffer), post);
   }
   return gst_pad_push(src, buffer);
 }
@@ -471,7 +477,8 @@ static gboolean gst_hat_match_sink_event(GstPad* pad, GstObject* parent, GstEven
       gst_segment_init(&mpad->segment, GST_FORMAT_TIME);
       [[fallthrough]];
     case GST_EVENT_EOS:
-      if (self->state->matcher) warn_once(self, self->state->matcher->end_camera(camera_of(mpad)));
+      if (const auto running = running_of(self))
+        warn_once(self, running->matcher->end_camera(camera_of(mpad)));
       break;
     default:
       break;
@@ -525,19 +532,20 @@ static GstPad* gst_hat_match_request_new_pad(GstElement* element, GstPadTemplate
                    gst_element_class_get_pad_template(klass, "sink_%u"), nullptr));
   GstPad* src =
       gst_pad_new_from_template(gst_element_class_get_pad_template(klass, "src_%u"), src_name);
-  GST_HAT_MATCH_PAD(sink)->camera_id = g_strdup_printf("camera-%u", index);
+  GST_HAT_MATCH_PAD(sink)->settings->camera_id = "camera-" + std::to_string(index);
   g_free(sink_name);
   g_free(src_name);
   gst_pad_set_element_private(sink, src);
   gst_pad_set_element_private(src, sink);
   for (GstPad* p : {sink, src}) {
-    gst_pad_set_iterate_internal_links_function(p, gst_hat_match_iterate_internal_links);
+    gst_pad_set_iterate_internal_links_function(
+        p, GST_DEBUG_FUNCPTR(gst_hat_match_iterate_internal_links));
     GST_PAD_SET_PROXY_CAPS(p);
     GST_PAD_SET_PROXY_ALLOCATION(p);
     GST_PAD_SET_PROXY_SCHEDULING(p);
   }
-  gst_pad_set_chain_function(sink, gst_hat_match_chain);
-  gst_pad_set_event_function(sink, gst_hat_match_sink_event);
+  gst_pad_set_chain_function(sink, GST_DEBUG_FUNCPTR(gst_hat_match_chain));
+  gst_pad_set_event_function(sink, GST_DEBUG_FUNCPTR(gst_hat_match_sink_event));
   if (GST_STATE(element) > GST_STATE_READY) {
     gst_pad_set_active(src, TRUE);
     gst_pad_set_active(sink, TRUE);
@@ -552,7 +560,8 @@ static void gst_hat_match_release_pad(GstElement* element, GstPad* pad) {
   auto* self = GST_HAT_MATCH(element);
   GstPad* sink = GST_PAD_IS_SINK(pad) ? pad : partner_of(pad);
   GstPad* src = partner_of(sink);
-  if (self->state->matcher) self->state->matcher->end_camera(camera_of(GST_HAT_MATCH_PAD(sink)));
+  if (const auto running = running_of(self))
+    warn_once(self, running->matcher->end_camera(camera_of(GST_HAT_MATCH_PAD(sink))));
   gst_object_ref(sink);
   gst_object_ref(src);
   gst_child_proxy_child_removed(GST_CHILD_PROXY(element), G_OBJECT(sink), GST_OBJECT_NAME(sink));
@@ -570,7 +579,7 @@ static bool cameras_unique(GstHatMatch* self) {
   GST_OBJECT_LOCK(self);
   for (GList* l = GST_ELEMENT(self)->sinkpads; l != nullptr; l = l->next) {
     auto* pad = GST_HAT_MATCH_PAD(l->data);
-    const std::string camera = pad->camera_id ? pad->camera_id : "";
+    const std::string camera = camera_of(pad);
     const auto [it, added] = seen.emplace(camera, GST_PAD_NAME(pad));
     if (!added) {
       GST_OBJECT_UNLOCK(self);
@@ -586,51 +595,62 @@ static bool cameras_unique(GstHatMatch* self) {
 }
 
 static bool start(GstHatMatch* self) {
-  auto& s = *self->state;
-  GST_OBJECT_LOCK(self);
-  const auto settings = s.settings;
-  GST_OBJECT_UNLOCK(self);
+  auto& impl = *self->impl;
+  // A policy change made while the matcher is being made waits, and then reaches it.
+  std::lock_guard<std::mutex> policy_lock(impl.policy_mutex);
+  MatchSettings settings;
+  {
+    std::lock_guard<std::mutex> lock(impl.settings_mutex);
+    settings = impl.settings;
+  }
   if (!cameras_unique(self)) return false;
+  auto running = std::make_shared<Running>();
   try {
     std::unique_ptr<hat::GalleryStore> store;
     if (!settings.gallery_location.empty())
       store = std::make_unique<hat::GalleryStore>(settings.gallery_location);
-    s.matcher = std::make_unique<hat::IdentityMatcher>(settings.policy, std::move(store));
+    running->matcher = std::make_unique<hat::IdentityMatcher>(settings.policy, std::move(store));
   } catch (const hat::Error& e) {
     GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ_WRITE, ("%s", e.what()), (nullptr));
     return false;
   }
   if (!settings.events_location.empty()) {
-    // Appended: an NVR keeps one identity log across restarts.
-    s.events = std::fopen(settings.events_location.c_str(), "a");
-    if (s.events == nullptr) {
-      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE,
-                        ("%s: cannot open for writing: %s", settings.events_location.c_str(),
-                         std::strerror(errno)),
-                        (nullptr));
-      s.matcher.reset();
+    try {
+      // Appended: an NVR keeps one identity log across restarts.
+      running->events = std::make_unique<hat::JsonLinesWriter>(settings.events_location,
+                                                               hat::JsonLinesWriter::Mode::kAppend);
+    } catch (const hat::Error& e) {
+      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE, ("%s", e.what()), (nullptr));
       return false;
     }
   }
-  s.anchored = false;
-  s.last_warning.clear();
   GST_INFO_OBJECT(
       self, "gallery %s, session %" G_GUINT64_FORMAT,
       settings.gallery_location.empty() ? "in memory" : settings.gallery_location.c_str(),
-      s.matcher->session());
+      running->matcher->session());
+  std::lock_guard<std::mutex> lock(impl.state_mutex);
+  impl.running = std::move(running);
+  impl.anchored = false;
+  impl.last_warning.reset();
   return true;
 }
 
 static void stop(GstHatMatch* self) {
-  auto& s = *self->state;
-  if (s.matcher) {
-    const std::string warning = s.matcher->flush();
-    if (!warning.empty())
-      GST_ELEMENT_WARNING(self, RESOURCE, WRITE, ("%s", warning.c_str()), (nullptr));
-    s.matcher.reset();
+  std::shared_ptr<Running> running;
+  {
+    std::lock_guard<std::mutex> lock(self->impl->state_mutex);
+    running = std::move(self->impl->running);
   }
-  if (s.events != nullptr) std::fclose(s.events);
-  s.events = nullptr;
+  if (!running) return;
+  if (const auto warning = running->matcher->flush())
+    GST_ELEMENT_WARNING(self, RESOURCE, WRITE, ("%s", warning->message.c_str()), (nullptr));
+  if (running->events) {
+    try {
+      running->events->close();
+    } catch (const hat::Error& e) {
+      GST_ELEMENT_WARNING(self, RESOURCE, WRITE, ("%s", e.what()), (nullptr));
+    }
+  }
 }
 
 static GstStateChangeReturn gst_hat_match_change_state(GstElement* element,
@@ -646,16 +666,16 @@ static GstStateChangeReturn gst_hat_match_change_state(GstElement* element,
 static void gst_hat_match_finalize(GObject* object) {
   auto* self = GST_HAT_MATCH(object);
   stop(self);
-  delete self->state;
+  delete self->impl;
   G_OBJECT_CLASS(gst_hat_match_parent_class)->finalize(object);
 }
 
 static void gst_hat_match_class_init(GstHatMatchClass* klass) {
   auto* gobject_class = G_OBJECT_CLASS(klass);
   auto* element_class = GST_ELEMENT_CLASS(klass);
-  gobject_class->set_property = gst_hat_match_set_property;
-  gobject_class->get_property = gst_hat_match_get_property;
-  gobject_class->finalize = gst_hat_match_finalize;
+  gobject_class->set_property = GST_DEBUG_FUNCPTR(gst_hat_match_set_property);
+  gobject_class->get_property = GST_DEBUG_FUNCPTR(gst_hat_match_get_property);
+  gobject_class->finalize = GST_DEBUG_FUNCPTR(gst_hat_match_finalize);
   const auto live = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                              GST_PARAM_MUTABLE_PLAYING);
   const auto ready = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
@@ -749,9 +769,9 @@ static void gst_hat_match_class_init(GstHatMatchClass* klass) {
   gst_element_class_add_static_pad_template_with_gtype(element_class, &sink_template,
                                                        GST_TYPE_HAT_MATCH_PAD);
   gst_element_class_add_static_pad_template(element_class, &src_template);
-  element_class->request_new_pad = gst_hat_match_request_new_pad;
-  element_class->release_pad = gst_hat_match_release_pad;
-  element_class->change_state = gst_hat_match_change_state;
+  element_class->request_new_pad = GST_DEBUG_FUNCPTR(gst_hat_match_request_new_pad);
+  element_class->release_pad = GST_DEBUG_FUNCPTR(gst_hat_match_release_pad);
+  element_class->change_state = GST_DEBUG_FUNCPTR(gst_hat_match_change_state);
   gst_type_mark_as_plugin_api(GST_TYPE_HAT_MATCH_PAD, static_cast<GstPluginAPIFlags>(0));
 }
 
@@ -772,8 +792,8 @@ static guint gst_hat_match_children_count(GstChildProxy* proxy) {
 
 static void gst_hat_match_child_proxy_init(gpointer iface, gpointer) {
   auto* proxy = static_cast<GstChildProxyInterface*>(iface);
-  proxy->get_child_by_index = gst_hat_match_child_by_index;
-  proxy->get_children_count = gst_hat_match_children_count;
+  proxy->get_child_by_index = GST_DEBUG_FUNCPTR(gst_hat_match_child_by_index);
+  proxy->get_children_count = GST_DEBUG_FUNCPTR(gst_hat_match_children_count);
 }
 
-static void gst_hat_match_init(GstHatMatch* self) { self->state = new MatchState(); }
+static void gst_hat_match_init(GstHatMatch* self) { self->impl = new MatchElement(); }

@@ -17,6 +17,7 @@
 #include <gst/video/gstvideofilter.h>
 #include <gst/video/video.h>
 
+#include <mutex>
 #include <string>
 
 #include "gst-plugin/element_class.h"
@@ -24,17 +25,24 @@
 #include "gst-plugin/overlay_painter.h"
 #include "gst-plugin/roi_meta.h"
 #include "gst-plugin/video_frame.h"
+#include "frame/crop.h"
 
 GST_DEBUG_CATEGORY_STATIC(hat_overlay_debug);
 #define GST_CAT_DEFAULT hat_overlay_debug
 
 namespace {
 
-struct OverlayState {
+// The properties, copied for each frame (the element has no other state).
+struct OverlaySettings {
   int line_width = 2;
   double font_scale = 0.5;
   bool show_labels = true;
   std::string object_class = hat::gst::kPersonRoiType;
+};
+
+struct OverlayElement {
+  std::mutex settings_mutex;
+  OverlaySettings settings;
 };
 
 }  // namespace
@@ -46,7 +54,7 @@ G_END_DECLS
 
 struct _GstHatOverlay {
   GstVideoFilter parent;
-  OverlayState* state;
+  OverlayElement* impl;
 };
 
 G_DEFINE_TYPE_WITH_CODE(GstHatOverlay, gst_hat_overlay, GST_TYPE_VIDEO_FILTER,
@@ -58,8 +66,8 @@ enum { PROP_0, PROP_LINE_WIDTH, PROP_FONT_SCALE, PROP_SHOW_LABELS, PROP_OBJECT_C
 static void gst_hat_overlay_set_property(GObject* object, guint id, const GValue* value,
                                          GParamSpec* pspec) {
   auto* self = GST_HAT_OVERLAY(object);
-  auto& s = *self->state;
-  GST_OBJECT_LOCK(self);
+  std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+  auto& s = self->impl->settings;
   switch (id) {
     case PROP_LINE_WIDTH:
       s.line_width = g_value_get_int(value);
@@ -77,14 +85,13 @@ static void gst_hat_overlay_set_property(GObject* object, guint id, const GValue
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK(self);
 }
 
 static void gst_hat_overlay_get_property(GObject* object, guint id, GValue* value,
                                          GParamSpec* pspec) {
   auto* self = GST_HAT_OVERLAY(object);
-  const auto& s = *self->state;
-  GST_OBJECT_LOCK(self);
+  std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+  const auto& s = self->impl->settings;
   switch (id) {
     case PROP_LINE_WIDTH:
       g_value_set_int(value, s.line_width);
@@ -102,15 +109,16 @@ static void gst_hat_overlay_get_property(GObject* object, guint id, GValue* valu
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK(self);
 }
 
 static GstFlowReturn gst_hat_overlay_transform_frame_ip(GstVideoFilter* filter,
                                                         GstVideoFrame* frame) {
   auto* self = GST_HAT_OVERLAY(filter);
-  GST_OBJECT_LOCK(self);
-  const OverlayState s = *self->state;
-  GST_OBJECT_UNLOCK(self);
+  OverlaySettings s;
+  {
+    std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+    s = self->impl->settings;
+  }
   const auto view = hat::gst::frame_view(*frame);
   std::vector<hat::gst::OverlayItem> items;
   for (auto* roi : hat::gst::rois_of_type(frame->buffer, s.object_class)) {
@@ -135,7 +143,7 @@ static GstFlowReturn gst_hat_overlay_transform_frame_ip(GstVideoFilter* filter,
 }
 
 static void gst_hat_overlay_finalize(GObject* object) {
-  delete GST_HAT_OVERLAY(object)->state;
+  delete GST_HAT_OVERLAY(object)->impl;
   G_OBJECT_CLASS(gst_hat_overlay_parent_class)->finalize(object);
 }
 
@@ -143,9 +151,9 @@ static void gst_hat_overlay_class_init(GstHatOverlayClass* klass) {
   auto* gobject_class = G_OBJECT_CLASS(klass);
   auto* element_class = GST_ELEMENT_CLASS(klass);
   auto* filter_class = GST_VIDEO_FILTER_CLASS(klass);
-  gobject_class->set_property = gst_hat_overlay_set_property;
-  gobject_class->get_property = gst_hat_overlay_get_property;
-  gobject_class->finalize = gst_hat_overlay_finalize;
+  gobject_class->set_property = GST_DEBUG_FUNCPTR(gst_hat_overlay_set_property);
+  gobject_class->get_property = GST_DEBUG_FUNCPTR(gst_hat_overlay_get_property);
+  gobject_class->finalize = GST_DEBUG_FUNCPTR(gst_hat_overlay_finalize);
   const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                               GST_PARAM_MUTABLE_PLAYING);
   g_object_class_install_property(
@@ -168,7 +176,7 @@ static void gst_hat_overlay_class_init(GstHatOverlayClass* klass) {
                                         "Draws person boxes, track ids and global identities",
                                         "hat-reid developers");
   hat::gst::add_sink_src_templates(element_class, HAT_VIDEO_CAPS);
-  filter_class->transform_frame_ip = gst_hat_overlay_transform_frame_ip;
+  filter_class->transform_frame_ip = GST_DEBUG_FUNCPTR(gst_hat_overlay_transform_frame_ip);
 }
 
-static void gst_hat_overlay_init(GstHatOverlay* self) { self->state = new OverlayState(); }
+static void gst_hat_overlay_init(GstHatOverlay* self) { self->impl = new OverlayElement(); }

@@ -20,24 +20,37 @@
 #include <gst/video/video.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "gst-plugin/element_class.h"
 #include "gst-plugin/elements.h"
 #include "gst-plugin/roi_meta.h"
-#include "gst-plugin/sort_tracker.h"
+#include "tracking/sort_tracker.h"
 #include "gst-plugin/video_frame.h"
+#include "frame/crop.h"
 
 GST_DEBUG_CATEGORY_STATIC(hat_track_debug);
 #define GST_CAT_DEFAULT hat_track_debug
 
 namespace {
 
-struct TrackState {
-  hat::gst::TrackerOptions options;
+// The properties, copied where they are used.
+struct TrackSettings {
+  hat::tracking::TrackerOptions options;
   std::string object_class = hat::gst::kPersonRoiType;
-  std::unique_ptr<hat::gst::SortTracker> tracker;
+};
+
+// From start to stop; the streaming thread's.
+struct TrackState {
+  std::unique_ptr<hat::tracking::SortTracker> tracker;
   int width = 0, height = 0;
+};
+
+struct TrackElement {
+  std::mutex settings_mutex;
+  TrackSettings settings;
+  TrackState state;
 };
 
 }  // namespace
@@ -49,7 +62,7 @@ G_END_DECLS
 
 struct _GstHatTrack {
   GstVideoFilter parent;
-  TrackState* state;
+  TrackElement* impl;
 };
 
 G_DEFINE_TYPE_WITH_CODE(GstHatTrack, gst_hat_track, GST_TYPE_VIDEO_FILTER,
@@ -70,8 +83,8 @@ enum {
 static void gst_hat_track_set_property(GObject* object, guint id, const GValue* value,
                                        GParamSpec* pspec) {
   auto* self = GST_HAT_TRACK(object);
-  auto& s = *self->state;
-  GST_OBJECT_LOCK(self);
+  std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+  auto& s = self->impl->settings;
   switch (id) {
     case PROP_MAX_AGE:
       s.options.max_age = g_value_get_int(value);
@@ -95,14 +108,13 @@ static void gst_hat_track_set_property(GObject* object, guint id, const GValue* 
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK(self);
 }
 
 static void gst_hat_track_get_property(GObject* object, guint id, GValue* value,
                                        GParamSpec* pspec) {
   auto* self = GST_HAT_TRACK(object);
-  const auto& s = *self->state;
-  GST_OBJECT_LOCK(self);
+  std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+  const auto& s = self->impl->settings;
   switch (id) {
     case PROP_MAX_AGE:
       g_value_set_int(value, s.options.max_age);
@@ -126,25 +138,23 @@ static void gst_hat_track_get_property(GObject* object, guint id, GValue* value,
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK(self);
 }
 
 static gboolean gst_hat_track_start(GstBaseTransform* trans) {
-  auto* self = GST_HAT_TRACK(trans);
-  GST_OBJECT_LOCK(self);
-  self->state->tracker = std::make_unique<hat::gst::SortTracker>(self->state->options);
-  GST_OBJECT_UNLOCK(self);
+  auto& impl = *GST_HAT_TRACK(trans)->impl;
+  std::lock_guard<std::mutex> lock(impl.settings_mutex);
+  impl.state.tracker = std::make_unique<hat::tracking::SortTracker>(impl.settings.options);
   return TRUE;
 }
 
 static gboolean gst_hat_track_stop(GstBaseTransform* trans) {
-  GST_HAT_TRACK(trans)->state->tracker.reset();
+  GST_HAT_TRACK(trans)->impl->state.tracker.reset();
   return TRUE;
 }
 
 static gboolean gst_hat_track_set_info(GstVideoFilter* filter, GstCaps*, GstVideoInfo* in_info,
                                        GstCaps*, GstVideoInfo*) {
-  auto& s = *GST_HAT_TRACK(filter)->state;
+  auto& s = GST_HAT_TRACK(filter)->impl->state;
   // Boxes of another resolution cannot continue the old tracks.
   if ((s.width != 0 && s.width != GST_VIDEO_INFO_WIDTH(in_info)) ||
       (s.height != 0 && s.height != GST_VIDEO_INFO_HEIGHT(in_info))) {
@@ -159,7 +169,7 @@ static gboolean gst_hat_track_set_info(GstVideoFilter* filter, GstCaps*, GstVide
 static gboolean gst_hat_track_sink_event(GstBaseTransform* trans, GstEvent* event) {
   // After a flush (a seek) the next frame is not the continuation of the last one.
   if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) {
-    auto& s = *GST_HAT_TRACK(trans)->state;
+    auto& s = GST_HAT_TRACK(trans)->impl->state;
     if (s.tracker) s.tracker->reset();
   }
   return GST_BASE_TRANSFORM_CLASS(gst_hat_track_parent_class)->sink_event(trans, event);
@@ -168,18 +178,20 @@ static gboolean gst_hat_track_sink_event(GstBaseTransform* trans, GstEvent* even
 static GstFlowReturn gst_hat_track_transform_frame_ip(GstVideoFilter* filter,
                                                       GstVideoFrame* frame) {
   auto* self = GST_HAT_TRACK(filter);
-  auto& s = *self->state;
-  GST_OBJECT_LOCK(self);
-  const std::string object_class = s.object_class;
-  GST_OBJECT_UNLOCK(self);
+  auto& s = self->impl->state;
+  std::string object_class;
+  {
+    std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+    object_class = self->impl->settings.object_class;
+  }
   GstBuffer* buffer = frame->buffer;
   const auto rois = hat::gst::rois_of_type(buffer, object_class);
-  std::vector<hat::gst::TrackerDetection> detections;
+  std::vector<hat::tracking::TrackerDetection> detections;
   std::vector<GstVideoRegionOfInterestMeta*> used;
   for (auto* roi : rois) {
     const cv::Rect box = hat::clip_box(hat::gst::roi_box(roi), s.width, s.height);
     if (box.empty()) continue;  // zero-size or off-frame ROIs cannot be tracked
-    hat::gst::TrackerDetection d{box, {}};
+    hat::tracking::TrackerDetection d{box, {}};
     if (auto e = hat::gst::roi_embedding(roi)) d.embedding = std::move(e->data);
     detections.push_back(std::move(d));
     used.push_back(roi);
@@ -205,7 +217,7 @@ static GstFlowReturn gst_hat_track_transform_frame_ip(GstVideoFilter* filter,
 }
 
 static void gst_hat_track_finalize(GObject* object) {
-  delete GST_HAT_TRACK(object)->state;
+  delete GST_HAT_TRACK(object)->impl;
   G_OBJECT_CLASS(gst_hat_track_parent_class)->finalize(object);
 }
 
@@ -214,12 +226,12 @@ static void gst_hat_track_class_init(GstHatTrackClass* klass) {
   auto* element_class = GST_ELEMENT_CLASS(klass);
   auto* trans_class = GST_BASE_TRANSFORM_CLASS(klass);
   auto* filter_class = GST_VIDEO_FILTER_CLASS(klass);
-  gobject_class->set_property = gst_hat_track_set_property;
-  gobject_class->get_property = gst_hat_track_get_property;
-  gobject_class->finalize = gst_hat_track_finalize;
+  gobject_class->set_property = GST_DEBUG_FUNCPTR(gst_hat_track_set_property);
+  gobject_class->get_property = GST_DEBUG_FUNCPTR(gst_hat_track_get_property);
+  gobject_class->finalize = GST_DEBUG_FUNCPTR(gst_hat_track_finalize);
   const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                               GST_PARAM_MUTABLE_READY);
-  const hat::gst::TrackerOptions d;
+  const hat::tracking::TrackerOptions d;
   g_object_class_install_property(
       gobject_class, PROP_MAX_AGE,
       g_param_spec_int("max-age", "Maximum age",
@@ -254,11 +266,11 @@ static void gst_hat_track_class_init(GstHatTrackClass* klass) {
                                         "Gives person ROIs track ids stable within the stream",
                                         "hat-reid developers");
   hat::gst::add_sink_src_templates(element_class, HAT_VIDEO_CAPS);
-  trans_class->start = gst_hat_track_start;
-  trans_class->stop = gst_hat_track_stop;
-  trans_class->sink_event = gst_hat_track_sink_event;
-  filter_class->set_info = gst_hat_track_set_info;
-  filter_class->transform_frame_ip = gst_hat_track_transform_frame_ip;
+  trans_class->start = GST_DEBUG_FUNCPTR(gst_hat_track_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR(gst_hat_track_stop);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR(gst_hat_track_sink_event);
+  filter_class->set_info = GST_DEBUG_FUNCPTR(gst_hat_track_set_info);
+  filter_class->transform_frame_ip = GST_DEBUG_FUNCPTR(gst_hat_track_transform_frame_ip);
 }
 
-static void gst_hat_track_init(GstHatTrack* self) { self->state = new TrackState(); }
+static void gst_hat_track_init(GstHatTrack* self) { self->impl = new TrackElement(); }

@@ -8,8 +8,9 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
-#include "gst-plugin/video_frame.h"
-#include "model/error.h"
+#include "frame/frame_gray.h"
+#include "base/error.h"
+#include "frame/crop.h"
 
 namespace hat::gst {
 namespace {

@@ -8,7 +8,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "model/preprocess.h"
+#include "frame/frame_view.h"
 
 namespace hat::gst {
 

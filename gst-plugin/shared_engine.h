@@ -13,7 +13,7 @@
 
 #include <torch/torch.h>
 
-#include "model/embedding_engine.h"
+#include "inference/embedding_engine.h"
 
 namespace hat::gst {
 

@@ -1,5 +1,5 @@
 // GStreamer raw video <-> the project's FrameView, so that every element crops and converts
-// through model/preprocess (the one preprocessing).
+// through frame/ and inference/preprocess (the one preprocessing).
 #pragma once
 
 #include <gst/video/video.h>
@@ -8,7 +8,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "model/preprocess.h"
+#include "frame/frame_view.h"
 
 namespace hat::gst {
 
@@ -19,8 +19,5 @@ std::optional<PixelFormat> to_pixel_format(GstVideoFormat format);
 
 // A view of a mapped frame (no copy); the frame must stay mapped while the view is used.
 FrameView frame_view(const GstVideoFrame& frame);
-
-// The luma (or grey) image of a frame: the Y plane itself for I420/NV12, a conversion otherwise.
-cv::Mat frame_gray(const FrameView& frame);
 
 }  // namespace hat::gst

@@ -4,8 +4,8 @@
 
 #include <torch/serialize.h>
 
-#include "model/error.h"
-#include "model/file_io.h"
+#include "base/error.h"
+#include "base/file_io.h"
 
 namespace hat {
 

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/config.h"
-#include "model/preprocess.h"
+#include "model/preprocess_config.h"
 #include "model/state_dict.h"
 
 namespace hat {

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/error.h"
+#include "base/error.h"
 
 namespace hat {
 

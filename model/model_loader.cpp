@@ -1,7 +1,7 @@
 #include "model/model_loader.h"
 
-#include "model/error.h"
-#include "model/file_io.h"
+#include "base/error.h"
+#include "base/file_io.h"
 #include "model/reference_import.h"
 #include "model/torchvision_import.h"
 

@@ -1,6 +1,6 @@
 #include "model/torchvision_import.h"
 
-#include "model/error.h"
+#include "base/error.h"
 
 namespace hat {
 

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-runs/bench-gpu}
 seconds=${2:-10}
-model_tool=${HAT_BIN:-build/model}/hat-model
+model_tool=${HAT_BIN:-build/inference}/hat-model
 train_tool=${HAT_BIN:-build/train}/hat-train
 mkdir -p "$out"
 for batch in 1 8 64 256; do

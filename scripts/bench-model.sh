@@ -8,7 +8,7 @@ device=${1:-cpu}
 seconds=${2:-30}
 mkdir -p runs/bench
 for preset in hat-r50 hat-r18 tiny; do
-  build/model/hat-model bench --preset "$preset" --batch 8 --device "$device" --seconds "$seconds" \
+  build/inference/hat-model bench --preset "$preset" --batch 8 --device "$device" --seconds "$seconds" \
     --json "runs/bench/$preset-$device-b8.json"
 done
 .venv/bin/python - "$device" <<'PY'

@@ -1,11 +1,24 @@
 #!/usr/bin/env bash
-# Configures (once) and builds the project in build/. Extra arguments go to `meson setup`, e.g.
-# -Dlibtorch=/path/to/libtorch for another LibTorch.
+# Configures (once) and builds in build/. By default it builds what the Quick start's main job
+# needs: the four tools, the GStreamer plugin and hat-read-metadata (scripts/test.sh then builds
+# the tests it runs). --all builds every target, the test programs included. Other arguments go
+# to `meson setup`, e.g. -Dlibtorch=/path/to/libtorch for another LibTorch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+quickstart_targets=(inference/hat-model evaluation/hat-eval train/hat-train gallery/hat-gallery
+                    gst-plugin/libgsthat.so pipelines/hat-read-metadata)
+all=0
+setup_args=()
+for a in "$@"; do
+  if [ "$a" = --all ]; then all=1; else setup_args+=("$a"); fi
+done
 if [ ! -f build/build.ninja ]; then
-  meson setup build "$@"
-elif [ $# -gt 0 ]; then
-  meson setup --reconfigure build "$@"
+  meson setup build "${setup_args[@]}"
+elif ((${#setup_args[@]})); then
+  meson setup --reconfigure build "${setup_args[@]}"
 fi
-ninja -C build
+if ((all)); then
+  ninja -C build
+else
+  ninja -C build "${quickstart_targets[@]}"
+fi

@@ -8,11 +8,11 @@
 # run scripts/device-run.sh there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/build.sh
+scripts/build.sh --all
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/lib"
-binaries=(model/hat-model train/hat-train tests/test_preprocess_gpu tests/test_mixed_precision
+binaries=(inference/hat-model train/hat-train tests/test_preprocess_gpu tests/test_mixed_precision
           tests/test_engine_and_files tests/test_trainer)
 for b in "${binaries[@]}"; do
   cp "build/$b" "$stage/bin/"

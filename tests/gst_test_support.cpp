@@ -4,35 +4,11 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "model/checkpoint.h"
-#include "model/hat_model.h"
-#include "model/state_dict.h"
-#include "tests/test_env.h"
-
 namespace hat::test {
 
 void init_gstreamer() {
   static std::once_flag once;
   std::call_once(once, [] { gst_init(nullptr, nullptr); });
-}
-
-std::string tiny_model_path() {
-  static std::string path;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    torch::manual_seed(0);
-    HatConfig c = preset("tiny");
-    c.num_classes = 10;
-    HatModel model(c);
-    Checkpoint ckpt;
-    ckpt.config = c;
-    ckpt.preprocess = PreprocessConfig::for_model(c);
-    ckpt.provenance = {{"dataset", "none (random weights, for tests)"}};
-    ckpt.state = module_state(*model);
-    path = scratch_dir() + "/tiny.hat";
-    save_checkpoint(path, ckpt);
-  });
-  return path;
 }
 
 std::string video_caps(const std::string& format, int width, int height, int fps) {
@@ -123,14 +99,6 @@ cv::Mat frame_to_bgr(GstBuffer* buffer, const std::string& format, int width, in
   }
   gst_video_frame_unmap(&frame);
   return bgr;
-}
-
-cv::Mat test_scene(int width, int height, int seed) {
-  cv::Mat scene(height, width, CV_8UC3);
-  cv::RNG rng(static_cast<uint64_t>(seed) + 1);
-  rng.fill(scene, cv::RNG::UNIFORM, cv::Scalar(40, 40, 40), cv::Scalar(200, 200, 200));
-  cv::GaussianBlur(scene, scene, cv::Size(9, 9), 3);
-  return scene;
 }
 
 }  // namespace hat::test

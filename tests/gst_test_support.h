@@ -1,5 +1,5 @@
-// Helpers of the GStreamer tests: GStreamer set up once, a tiny HAT checkpoint, and raw frames
-// of any supported format made from a BGR image.
+// Helpers of the GStreamer tests: GStreamer set up once, and raw frames of any supported format
+// made from a BGR image.
 #pragma once
 
 #include <gst/gst.h>
@@ -13,9 +13,6 @@ namespace hat::test {
 
 void init_gstreamer();
 
-// A tiny-preset checkpoint with random weights (created once per process).
-std::string tiny_model_path();
-
 // The formats every element accepts.
 inline const char* const kVideoFormats[] = {"RGB", "BGR", "RGBx", "BGRx", "I420", "NV12"};
 
@@ -27,8 +24,5 @@ GstBuffer* make_frame(const cv::Mat& bgr, const std::string& format, GstClockTim
 
 // The buffer's frame back as BGR.
 cv::Mat frame_to_bgr(GstBuffer* buffer, const std::string& format, int width, int height);
-
-// A textured background (deterministic), so that crops are not flat.
-cv::Mat test_scene(int width, int height, int seed = 0);
 
 }  // namespace hat::test

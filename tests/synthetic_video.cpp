@@ -5,7 +5,7 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "tests/gst_test_support.h"
+#include "tests/test_scene.h"
 #include "train/synthetic_people.h"
 
 namespace hat::test {

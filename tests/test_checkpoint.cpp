@@ -8,8 +8,8 @@
 #include <fstream>
 
 #include "model/checkpoint.h"
-#include "model/error.h"
-#include "model/file_io.h"
+#include "base/error.h"
+#include "base/file_io.h"
 #include "model/model_loader.h"
 #include "tests/test_env.h"
 

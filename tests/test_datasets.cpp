@@ -9,7 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "evaluation/readers.h"
-#include "model/error.h"
+#include "base/error.h"
 #include "tests/test_env.h"
 
 namespace hat {

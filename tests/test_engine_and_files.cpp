@@ -5,10 +5,11 @@
 
 #include <torch/cuda.h>
 
-#include "model/embedding_engine.h"
-#include "model/error.h"
-#include "model/npy.h"
+#include "inference/embedding_engine.h"
+#include "base/error.h"
+#include "inference/npy.h"
 #include "tests/test_env.h"
+#include "tests/cuda_skip.h"
 
 namespace hat {
 namespace {

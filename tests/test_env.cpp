@@ -5,11 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <iostream>
 #include <sstream>
 #include <stdexcept>
-
-#include <torch/cuda.h>
 
 namespace hat::test {
 
@@ -46,11 +43,6 @@ std::string hat_train_tool() { return env("HAT_TRAIN_TOOL"); }
 std::string hat_gallery_tool() { return env("HAT_GALLERY_TOOL"); }
 std::string python() { return env("HAT_PYTHON"); }
 
-bool no_cuda() {
-  if (torch::cuda::is_available()) return false;
-  std::cout << "SKIPPED: no CUDA device on this machine\n";
-  return true;
-}
 std::string source_root() { return env("HAT_SOURCE_ROOT"); }
 
 std::string scratch_dir() {

@@ -27,10 +27,6 @@ struct CommandResult {
 };
 CommandResult run(const std::string& command);
 
-// True, after printing "SKIPPED: no CUDA device on this machine", when no CUDA device is
-// visible: the GPU tests call it and then GTEST_SKIP(), so a skip is never silent.
-bool no_cuda();
-
 // Number of non-empty lines.
 int line_count(const std::string& text);
 

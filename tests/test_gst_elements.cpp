@@ -18,10 +18,14 @@
 
 #include "gst-plugin/overlay_painter.h"
 #include "gst-plugin/roi_meta.h"
-#include "model/embedding_engine.h"
+#include "inference/embedding_engine.h"
 #include "model/model_loader.h"
 #include "tests/gst_test_support.h"
+#include "frame/image_file.h"
 #include "tests/test_env.h"
+#include "tests/cuda_skip.h"
+#include "tests/tiny_model.h"
+#include "tests/test_scene.h"
 
 namespace hat {
 namespace {

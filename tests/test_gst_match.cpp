@@ -16,9 +16,10 @@
 
 #include "gallery/gallery_store.h"
 #include "gst-plugin/roi_meta.h"
-#include "model/file_io.h"
+#include "base/file_io.h"
 #include "tests/gst_test_support.h"
 #include "tests/test_env.h"
+#include "tests/test_scene.h"
 
 namespace hat {
 namespace {

@@ -15,6 +15,7 @@
 #include "tests/gst_test_support.h"
 #include "tests/synthetic_video.h"
 #include "tests/test_env.h"
+#include "tests/tiny_model.h"
 
 namespace hat {
 namespace {

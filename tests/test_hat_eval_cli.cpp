@@ -12,9 +12,9 @@
 #include "evaluation/evaluator.h"
 #include "evaluation/labels_io.h"
 #include "model/checkpoint.h"
-#include "model/file_io.h"
+#include "base/file_io.h"
 #include "model/hat_model.h"
-#include "model/npy.h"
+#include "inference/npy.h"
 #include "tests/test_env.h"
 
 namespace hat {

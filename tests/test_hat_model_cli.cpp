@@ -7,8 +7,8 @@
 #include <torch/serialize.h>
 
 #include "model/checkpoint.h"
-#include "model/file_io.h"
-#include "model/npy.h"
+#include "base/file_io.h"
+#include "inference/npy.h"
 #include "model/state_dict.h"
 #include "tests/test_env.h"
 

@@ -5,7 +5,7 @@
 #include "evaluation/evaluator.h"
 #include "evaluation/metrics.h"
 #include "evaluation/synthetic_features.h"
-#include "model/error.h"
+#include "base/error.h"
 
 namespace hat {
 namespace {

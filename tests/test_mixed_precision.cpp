@@ -7,13 +7,14 @@
 #include <iostream>
 
 #include "model/config.h"
-#include "model/embedding_engine.h"
-#include "model/error.h"
+#include "inference/embedding_engine.h"
+#include "base/error.h"
 #include "model/hat_model.h"
 #include "model/model_loader.h"
-#include "model/preprocess.h"
+#include "inference/preprocess.h"
 #include "tests/test_env.h"
 #include "train/synthetic_people.h"
+#include "tests/cuda_skip.h"
 
 namespace hat {
 namespace {

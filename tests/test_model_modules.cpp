@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/aggregation.h"
-#include "model/error.h"
+#include "base/error.h"
 #include "model/flops.h"
 #include "model/hat_model.h"
 #include "model/resnet.h"

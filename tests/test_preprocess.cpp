@@ -7,8 +7,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "model/error.h"
-#include "model/preprocess.h"
+#include "base/error.h"
+#include "inference/preprocess.h"
+#include "frame/image_file.h"
 #include "tests/test_env.h"
 
 namespace hat {

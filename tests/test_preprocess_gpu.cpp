@@ -8,10 +8,11 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "model/error.h"
-#include "model/preprocess.h"
-#include "model/preprocess_kernel.h"
+#include "base/error.h"
+#include "inference/preprocess.h"
+#include "inference/preprocess_kernel.h"
 #include "tests/test_env.h"
+#include "tests/cuda_skip.h"
 
 namespace hat {
 namespace {

@@ -4,12 +4,13 @@
 
 #include <torch/serialize.h>
 
-#include "model/embedding_engine.h"
-#include "model/error.h"
-#include "model/file_io.h"
+#include "inference/embedding_engine.h"
+#include "base/error.h"
+#include "base/file_io.h"
 #include "model/model_loader.h"
-#include "model/npy.h"
+#include "inference/npy.h"
 #include "model/reference_import.h"
+#include "frame/image_file.h"
 #include "tests/test_env.h"
 
 namespace hat {

@@ -7,8 +7,8 @@
 #include "evaluation/distance.h"
 #include "evaluation/rerank.h"
 #include "evaluation/synthetic_features.h"
-#include "model/error.h"
-#include "model/npy.h"
+#include "base/error.h"
+#include "inference/npy.h"
 #include "tests/test_env.h"
 
 namespace hat {

@@ -7,7 +7,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "evaluation/readers.h"
-#include "model/error.h"
+#include "base/error.h"
 #include "tests/test_env.h"
 #include "train/synthetic_dataset.h"
 #include "train/synthetic_people.h"

@@ -3,10 +3,10 @@
 // (tests/oracles/torchvision_resnet.py).
 #include <gtest/gtest.h>
 
-#include "model/error.h"
-#include "model/file_io.h"
+#include "base/error.h"
+#include "base/file_io.h"
 #include "model/model_loader.h"
-#include "model/npy.h"
+#include "inference/npy.h"
 #include "model/torchvision_import.h"
 #include "tests/test_env.h"
 

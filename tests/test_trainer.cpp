@@ -11,11 +11,12 @@
 #include "evaluation/evaluator.h"
 #include "evaluation/labels_io.h"
 #include "evaluation/readers.h"
-#include "model/file_io.h"
+#include "base/file_io.h"
 #include "model/model_loader.h"
 #include "tests/test_env.h"
 #include "train/synthetic_dataset.h"
 #include "train/trainer.h"
+#include "tests/cuda_skip.h"
 
 namespace hat {
 namespace {

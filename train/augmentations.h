@@ -5,7 +5,7 @@
 
 #include <torch/torch.h>
 
-#include "model/preprocess.h"
+#include "model/preprocess_config.h"
 
 namespace hat {
 

@@ -1,6 +1,6 @@
 #include "train/losses.h"
 
-#include "model/error.h"
+#include "base/error.h"
 
 namespace hat {
 

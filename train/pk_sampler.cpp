@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <random>
 
-#include "model/error.h"
+#include "base/error.h"
 
 namespace hat {
 

@@ -8,8 +8,8 @@
 
 #include <opencv2/imgcodecs.hpp>
 
-#include "model/error.h"
-#include "model/file_io.h"
+#include "base/error.h"
+#include "base/file_io.h"
 #include "train/synthetic_people.h"
 
 namespace hat {

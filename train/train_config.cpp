@@ -1,6 +1,6 @@
 #include "train/train_config.h"
 
-#include "model/error.h"
+#include "base/error.h"
 
 namespace hat {
 

@@ -6,7 +6,9 @@
 #include <map>
 #include <mutex>
 
-#include "model/error.h"
+#include "base/error.h"
+#include "frame/image_file.h"
+#include "inference/preprocess.h"
 
 namespace hat {
 

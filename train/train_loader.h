@@ -11,7 +11,7 @@
 #include <torch/torch.h>
 
 #include "evaluation/dataset.h"
-#include "model/preprocess.h"
+#include "model/preprocess_config.h"
 #include "train/augmentations.h"
 #include "train/pk_sampler.h"
 

@@ -13,12 +13,14 @@
 #include "evaluation/readers.h"
 #include "evaluation/report.h"
 #include "evaluation/synthetic_features.h"
-#include "model/benchmark.h"
-#include "model/cli_args.h"
-#include "model/engine_options_cli.h"
-#include "model/error.h"
-#include "model/file_io.h"
-#include "model/npy.h"
+#include "inference/benchmark.h"
+#include "base/arg_parser.h"
+#include "base/run_tool.h"
+#include "inference/engine_options_cli.h"
+#include "base/error.h"
+#include "base/file_io.h"
+#include "inference/npy.h"
+#include "inference/torch_error_line.h"
 
 namespace {
 
@@ -251,5 +253,5 @@ int cmd_bench(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   return hat::run_tool("hat-eval", kTop,
-                       {{"run", cmd_run}, {"score", cmd_score}, {"bench", cmd_bench}}, argc, argv);
+                       {{"run", cmd_run}, {"score", cmd_score}, {"bench", cmd_bench}}, argc, argv, hat::torch_error_line);
 }

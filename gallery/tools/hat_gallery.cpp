@@ -10,12 +10,15 @@
 #include "gallery/gallery_store.h"
 #include "gallery/matching_benchmark.h"
 #include "gallery/unix_time.h"
-#include "model/cli_args.h"
-#include "model/embedding_engine.h"
-#include "model/engine_options_cli.h"
-#include "model/error.h"
-#include "model/file_io.h"
+#include "base/arg_parser.h"
+#include "base/run_tool.h"
+#include "inference/embedding_engine.h"
+#include "inference/engine_options_cli.h"
+#include "base/error.h"
+#include "base/file_io.h"
 #include "model/model_loader.h"
+#include "inference/torch_error_line.h"
+#include "frame/image_file.h"
 
 namespace {
 
@@ -322,5 +325,5 @@ int main(int argc, char** argv) {
                         {"purge", cmd_purge},
                         {"export", cmd_export},
                         {"bench", cmd_bench}},
-                       argc, argv);
+                       argc, argv, hat::torch_error_line);
 }

@@ -7,18 +7,20 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/autocast_scope.h"
-#include "model/benchmark.h"
-#include "model/channels_last.h"
-#include "model/cli_args.h"
-#include "model/embedding_engine.h"
-#include "model/error.h"
-#include "model/file_io.h"
+#include "inference/autocast_scope.h"
+#include "inference/benchmark.h"
+#include "inference/channels_last.h"
+#include "base/arg_parser.h"
+#include "base/run_tool.h"
+#include "inference/embedding_engine.h"
+#include "base/error.h"
+#include "base/file_io.h"
 #include "model/flops.h"
 #include "train/losses.h"
 #include "train/optimizer.h"
 #include "train/synthetic_dataset.h"
 #include "train/trainer.h"
+#include "inference/torch_error_line.h"
 
 namespace {
 
@@ -219,5 +221,5 @@ int main(int argc, char** argv) {
     args.insert(args.begin() + 1, train);
   return hat::run_tool("hat-train", kTop,
                        {{"train", cmd_train}, {"synth", cmd_synth}, {"bench", cmd_bench}},
-                       static_cast<int>(args.size()), args.data());
+                       static_cast<int>(args.size()), args.data(), hat::torch_error_line);
 }

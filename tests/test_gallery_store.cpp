@@ -1,0 +1,350 @@
+// gallery/gallery_store: the SQLite file (permissions, WAL, changes between processes, merges,
+// retention) and its failure modes (corrupt, foreign, locked, read-only, killed writer,
+// concurrent writers).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "base/error.h"
+#include "base/file_io.h"
+#include "gallery/gallery_store.h"
+#include "tests/gallery_fixtures.h"
+#include "tests/test_env.h"
+
+namespace hat {
+namespace {
+
+using test::expect_error;
+using test::gallery_path;
+using test::kDim;
+using test::near;
+using test::sighting;
+using test::unit;
+
+TEST(GalleryStore, CreatesAnOwnerOnlyWalFileAndKeepsWhatIsWritten) {
+  const auto path = gallery_path();
+  const mode_t old_umask = umask(0);  // a permissive umask must not widen the file
+  {
+    GalleryStore store(path);
+    store.require_space({"tiny", kDim});
+    const int64_t a = store.create_identity("", 100);
+    const int64_t b = store.create_identity("alice", 100);
+    EXPECT_GT(b, a);
+    std::vector<SightingRecord> s = {sighting(a, 7, 1000, unit(1)),
+                                     sighting(b, 0, 2000, unit(2), true)};
+    store.add_sightings(s);
+    EXPECT_GT(s[0].id, 0);
+    EXPECT_GT(s[1].id, s[0].id);
+    EXPECT_EQ(store.identity_by_label("alice"), b);
+    EXPECT_FALSE(store.identity_by_label("bob"));
+  }
+  umask(old_umask);
+  for (const std::string suffix : {"", "-wal", "-shm"}) {
+    struct stat st {};
+    if (stat((path + suffix).c_str(), &st) != 0) continue;  // -wal/-shm go at a clean close
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << suffix;
+  }
+  GalleryStore store(path, {.read_only = true});
+  EXPECT_EQ(store.space()->model, "tiny");
+  EXPECT_EQ(store.space()->dim, kDim);
+  EXPECT_EQ(store.sighting_count(), 2);
+  const auto ids = store.identities();
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_EQ(ids[1].identity.label, "alice");
+  EXPECT_EQ(ids[0].cameras, std::vector<std::string>{"cam"});
+  std::vector<SightingRecord> read;
+  store.for_each_sighting([&](const SightingRecord& s) { read.push_back(s); }, true);
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[0].box.height, 60);
+  EXPECT_TRUE(read[1].enrolled);
+  for (int d = 0; d < kDim; ++d) EXPECT_NEAR(read[0].embedding[d], unit(1)[d], 1e-3);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, nullptr);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)), "wal");
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+}
+
+TEST(GalleryStore, RefusesAnotherModelsEmbeddings) {
+  GalleryStore store(gallery_path());
+  store.require_space({"hat-r18", 1024});
+  store.require_space({"hat-r18", 1024});
+  try {
+    store.require_space({"hat-r50", 4096});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("holds 1024-d embeddings of hat-r18, not 4096-d"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(GalleryStore, AnotherConnectionSeesNewIdentitiesSightingsAndMerges) {
+  const auto path = gallery_path();
+  GalleryStore writer(path), reader(path);
+  writer.require_space({"tiny", kDim});
+  GalleryCursor cursor;
+  EXPECT_TRUE(reader.changes_since(cursor, 5).sightings.empty());
+  const int64_t a = writer.create_identity("", 1), b = writer.create_identity("bob", 1);
+  std::vector<SightingRecord> s = {sighting(a, 9, 10, unit(1)), sighting(a, 5, 11, unit(2)),
+                                   sighting(b, 9, 12, unit(3))};
+  writer.add_sightings(s);
+  auto changes = reader.changes_since(cursor, 5);  // session 5's own sighting is left out
+  EXPECT_EQ(changes.identities.size(), 2u);
+  EXPECT_EQ(changes.identities[1].label, "bob");
+  ASSERT_EQ(changes.sightings.size(), 2u);
+  EXPECT_EQ(changes.sightings[1].identity, b);
+  writer.merge_identity(a, b, 20);
+  changes = reader.changes_since(cursor, 5);
+  EXPECT_TRUE(changes.sightings.empty());
+  ASSERT_EQ(changes.merges.size(), 1u);
+  EXPECT_EQ(changes.merges[0], std::make_pair(a, b));
+  const auto ids = reader.identities();
+  ASSERT_EQ(ids.size(), 1u);
+  EXPECT_EQ(ids[0].sightings, 3);
+}
+
+TEST(GalleryStore, PurgeKeepsEnrolledImagesAndRecentSightings) {
+  GalleryStore store(gallery_path());
+  store.require_space({"tiny", kDim});
+  const int64_t old_one = store.create_identity("", 1), watched = store.create_identity("eve", 1),
+                recent = store.create_identity("", 1);
+  std::vector<SightingRecord> s = {
+      sighting(old_one, 1, 100, unit(1)), sighting(watched, 0, 100, unit(2), true),
+      sighting(watched, 1, 100, unit(3)), sighting(recent, 1, 100, unit(4)),
+      sighting(recent, 1, 5000, unit(5))};
+  store.add_sightings(s);
+  const auto purged = store.purge_before(1000);
+  EXPECT_EQ(purged.sightings, 3);
+  EXPECT_EQ(purged.identities, 1);  // old_one; eve is labelled, recent has a sighting left
+  const auto ids = store.identities();
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_EQ(ids[0].identity.label, "eve");
+  EXPECT_EQ(ids[0].sightings, 1);
+  EXPECT_EQ(ids[1].sightings, 1);
+}
+
+TEST(GalleryStore, CorruptOrForeignFilesAreClearErrorsAndLeftUntouched) {
+  const auto dir = test::scratch_dir();
+  const std::string corrupt = dir + "/corrupt.db";
+  std::string junk(8192, '\0');
+  for (size_t i = 0; i < junk.size(); ++i) junk[i] = static_cast<char>(i * 7 + 3);
+  write_file_atomically(corrupt, junk.data(), junk.size());
+  expect_error([&] { GalleryStore s(corrupt); },
+               "gallery " + corrupt + " is corrupt or not a gallery");
+  EXPECT_EQ(read_file(corrupt), junk);
+
+  const std::string foreign = dir + "/foreign.db";
+  sqlite3* db = nullptr;
+  sqlite3_open(foreign.c_str(), &db);
+  sqlite3_exec(db, "CREATE TABLE accounts(id INTEGER); INSERT INTO accounts VALUES (42)", nullptr,
+               nullptr, nullptr);
+  sqlite3_close(db);
+  const std::string before = read_file(foreign);
+  expect_error([&] { GalleryStore s(foreign); }, "is an SQLite database but not a hat gallery");
+  EXPECT_EQ(read_file(foreign), before);
+
+  expect_error([&] { GalleryStore s(dir); }, "is a directory");
+  expect_error([&] { GalleryStore s(dir + "/none.db", {.read_only = true}); }, "no such file");
+  expect_error([&] { GalleryStore s(dir + "/missing/dir/g.db"); }, "cannot create");
+}
+
+TEST(GalleryStore, ALockedGalleryIsAClearErrorAndTheWriteSucceedsOnceFree) {
+  const auto path = gallery_path();
+  GalleryStore store(path, {.busy_timeout_ms = 200});
+  store.require_space({"tiny", kDim});
+  const int64_t id = store.create_identity("", 1);
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  std::vector<SightingRecord> s = {sighting(id, 1, 10, unit(1)), sighting(id, 1, 11, unit(2))};
+  expect_error([&] { store.add_sightings(s); },
+               "gallery " + path + " is locked by another process (waited 200 ms)");
+  EXPECT_EQ(s[0].id, 0);  // not written, ready for a retry
+  sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  store.add_sightings(s);
+  EXPECT_EQ(store.sighting_count(), 2);
+}
+
+// Runs `body` in a child process; returns what it wrote to the pipe.
+std::string in_child(const std::function<std::string()>& body) {
+  int fds[2];
+  EXPECT_EQ(pipe(fds), 0);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    std::string out;
+    try {
+      out = body();
+    } catch (const std::exception& e) {
+      out = std::string("exception: ") + e.what();
+    }
+    (void)!write(fds[1], out.data(), out.size());
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return out;
+}
+
+TEST(GalleryStore, AReadOnlyGalleryIsAClearErrorAndLeftUntouched) {
+  const auto dir = test::scratch_dir();
+  const std::string path = dir + "/gallery.db";
+  {
+    GalleryStore store(path);
+    store.require_space({"tiny", kDim});
+    std::vector<SightingRecord> s = {sighting(store.create_identity("", 1), 1, 1, unit(1))};
+    store.add_sightings(s);
+  }
+  const std::string before = read_file(path);
+  ASSERT_EQ(chmod(path.c_str(), 0444), 0);
+  // Root writes through permissions: the check runs as an unprivileged user then.
+  const bool root = geteuid() == 0;
+  if (root) {
+    for (auto p = std::filesystem::path(dir); p != p.root_path(); p = p.parent_path())
+      chmod(p.c_str(), 0755);
+  }
+  const std::string message = in_child([&] {
+    if (root && (setgid(65534) != 0 || setuid(65534) != 0)) return std::string("setuid failed");
+    try {
+      GalleryStore store(path);
+      return std::string("opened");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+  });
+  EXPECT_NE(message.find("gallery " + path + " is read-only"), std::string::npos) << message;
+  EXPECT_EQ(read_file(path), before);
+  // Read-only use (list, search, export) still works.
+  GalleryStore reader(path, {.read_only = true});
+  EXPECT_EQ(reader.sighting_count(), 1);
+}
+
+TEST(GalleryStore, ConcurrentWritersLoseNothing) {
+  const auto path = gallery_path();
+  {
+    GalleryStore store(path);
+    store.require_space({"tiny", kDim});
+  }
+  constexpr int kWriters = 4, kBatches = 50, kPerBatch = 5;
+  std::vector<pid_t> children;
+  for (int w = 0; w < kWriters; ++w) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      int code = 0;
+      try {
+        GalleryStore store(path, {.busy_timeout_ms = 20000});
+        for (int b = 0; b < kBatches; ++b) {
+          const int64_t id = store.create_identity("", b);
+          std::vector<SightingRecord> s;
+          for (int i = 0; i < kPerBatch; ++i)
+            s.push_back(sighting(id, static_cast<uint64_t>(w + 1), b, unit(w * 1000 + b * 10 + i)));
+          store.add_sightings(s);
+        }
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "writer %d: %s\n", w, e.what());
+        code = 1;
+      }
+      _exit(code);
+    }
+    children.push_back(pid);
+  }
+  for (const pid_t pid : children) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  GalleryStore store(path);
+  EXPECT_EQ(store.integrity_check(), "ok");
+  EXPECT_EQ(store.sighting_count(), kWriters * kBatches * kPerBatch);
+  const auto ids = store.identities();
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kWriters * kBatches));  // ids never collide
+  for (const auto& i : ids) EXPECT_EQ(i.sightings, kPerBatch);
+}
+
+TEST(GalleryStore, ProcessesCreatingOneNewGalleryAtOnceAllSucceed) {
+  for (int round = 0; round < 20; ++round) {
+    const auto path = gallery_path();  // does not exist yet
+    std::vector<pid_t> children;
+    for (int w = 0; w < 8; ++w) {
+      const pid_t pid = fork();
+      if (pid == 0) {
+        try {
+          GalleryStore store(path);
+          store.require_space({"tiny", kDim});
+          std::vector<SightingRecord> s = {sighting(store.create_identity("", 1), 1, 1, unit(w))};
+          store.add_sightings(s);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "process %d: %s\n", w, e.what());
+          _exit(1);
+        }
+        _exit(0);
+      }
+      children.push_back(pid);
+    }
+    for (const pid_t pid : children) {
+      int status = 0;
+      waitpid(pid, &status, 0);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    GalleryStore store(path);
+    EXPECT_EQ(store.sighting_count(), 8);
+  }
+}
+
+TEST(GalleryStore, AKilledWriterLeavesEveryCommittedSighting) {
+  const auto path = gallery_path();
+  {
+    GalleryStore store(path);
+    store.require_space({"tiny", kDim});
+  }
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    GalleryStore store(path);
+    const int64_t id = store.create_identity("", 0);
+    for (int64_t committed = 0;;) {
+      std::vector<SightingRecord> s;
+      for (int i = 0; i < 10; ++i) s.push_back(sighting(id, 1, committed + i, unit(committed + i)));
+      store.add_sightings(s);
+      committed += 10;
+      (void)!write(fds[1], &committed, sizeof committed);
+    }
+  }
+  close(fds[1]);
+  int64_t committed = 0;
+  while (committed < 2000 && read(fds[0], &committed, sizeof committed) == sizeof committed) {
+  }
+  kill(pid, SIGKILL);  // in the middle of a later write
+  int status = 0;
+  waitpid(pid, &status, 0);
+  for (int64_t c; read(fds[0], &c, sizeof c) == sizeof c;) committed = c;
+  close(fds[0]);
+  EXPECT_TRUE(WIFSIGNALED(status));
+  GalleryStore store(path);
+  EXPECT_EQ(store.integrity_check(), "ok");
+  EXPECT_GE(store.sighting_count(), committed);
+  EXPECT_LE(store.sighting_count(), committed + 10);
+  std::printf("killed after %lld committed sightings; the gallery holds %lld\n",
+              static_cast<long long>(committed), static_cast<long long>(store.sighting_count()));
+}
+
+}  // namespace
+}  // namespace hat
