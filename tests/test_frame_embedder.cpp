@@ -75,8 +75,12 @@ TEST(FrameEmbedder, TracksAreReembeddedOnTheirIntervalAndCarryTheLastEmbedding) 
     ages.push_back(result.rois[0]->age);
     EXPECT_EQ(result.rois[1]->age, 0) << "untracked ROIs are embedded on every frame";
     if (f == 0) first = result.rois[0]->data;
-    if (f == 1 || f == 2) EXPECT_EQ(result.rois[0]->data, first) << "carried from frame 0";
-    if (f == 3) EXPECT_NE(result.rois[0]->data, first) << "re-embedded from frame 3's crop";
+    if (f == 1 || f == 2) {
+      EXPECT_EQ(result.rois[0]->data, first) << "carried from frame 0";
+    }
+    if (f == 3) {
+      EXPECT_NE(result.rois[0]->data, first) << "re-embedded from frame 3's crop";
+    }
   }
   EXPECT_EQ(ages, std::vector<int>({0, 1, 2, 0, 1, 2, 0}));
   const auto stats = embedder.stats();

@@ -147,7 +147,7 @@ TEST(HatMatchThreads, PropertiesChangeWhileBuffersFlowAndTheElementStopsAndResta
   std::istringstream in(read_file(events));
   int lines = 0;
   for (std::string line; std::getline(in, line); ++lines)
-    EXPECT_NO_THROW((void)nlohmann::json::parse(line)) << line;
+    EXPECT_TRUE(nlohmann::json::accept(line)) << "not a whole JSON line: " << line;
   EXPECT_GE(lines, 4) << "two identities per camera at least";
 }
 
