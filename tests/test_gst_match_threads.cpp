@@ -91,6 +91,8 @@ TEST(HatMatchThreads, PropertiesChangeWhileBuffersFlowAndTheElementStopsAndResta
                    nullptr);
       guint identities = 0, sightings = 0;
       g_object_get(element, "identities", &identities, "sightings", &sightings, nullptr);
+      double read_back = 0;
+      g_object_get(element, "threshold", &read_back, nullptr);
       g_object_set(sinks[0], "camera-id", cameras[0], nullptr);
       gchar* camera = nullptr;
       g_object_get(sinks[1], "camera-id", &camera, nullptr);
