@@ -3,7 +3,6 @@
 #include <iostream>
 #include <sstream>
 
-
 namespace hat {
 
 ArgParser::ArgParser(std::string program, std::string summary)

@@ -11,8 +11,7 @@ namespace hat {
 
 JsonLinesWriter::JsonLinesWriter(std::string path, Mode mode) : path_(std::move(path)) {
   file_ = std::fopen(path_.c_str(), mode == Mode::kAppend ? "a" : "w");
-  if (file_ == nullptr)
-    throw Error(path_ + ": cannot open for writing: " + std::strerror(errno));
+  if (file_ == nullptr) throw Error(path_ + ": cannot open for writing: " + std::strerror(errno));
 }
 
 JsonLinesWriter::~JsonLinesWriter() {

@@ -3,8 +3,8 @@
 #include <map>
 #include <regex>
 
-#include "evaluation/readers.h"
 #include "base/error.h"
+#include "evaluation/readers.h"
 
 namespace hat {
 

@@ -1,5 +1,5 @@
-#include "evaluation/readers.h"
 #include "base/error.h"
+#include "evaluation/readers.h"
 
 namespace hat {
 

@@ -3,8 +3,8 @@
 #include <future>
 
 #include "evaluation/progress_bar.h"
-#include "inference/preprocess.h"
 #include "frame/image_file.h"
+#include "inference/preprocess.h"
 
 namespace hat {
 

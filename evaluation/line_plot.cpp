@@ -15,14 +15,16 @@ namespace {
 
 std::string number(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, std::abs(v) >= 100 || v == static_cast<int>(v) ? "%.0f" : "%.2g", v);
+  std::snprintf(buf, sizeof buf, std::abs(v) >= 100 || v == static_cast<int>(v) ? "%.0f" : "%.2g",
+                v);
   return buf;
 }
 
 }  // namespace
 
 void write_line_plot(const std::string& path, const std::string& title, const std::string& x_label,
-                     const std::string& y_label, const std::vector<Series>& series, double y_min, double y_max) {
+                     const std::string& y_label, const std::vector<Series>& series, double y_min,
+                     double y_max) {
   const int w = 640, h = 420, left = 60, right = 20, top = 60, bottom = 50;
   const int pw = w - left - right, ph = h - top - bottom;
   double x0 = 1e300, x1 = -1e300, data_max = -1e300;
@@ -38,7 +40,9 @@ void write_line_plot(const std::string& path, const std::string& title, const st
   cv::Mat img(h, w, CV_8UC3, cv::Scalar(255, 255, 255));
   const cv::Scalar axis(0, 0, 0), grid(225, 225, 225);
   auto px = [&](double x) { return left + static_cast<int>(pw * (x - x0) / (x1 - x0)); };
-  auto py = [&](double y) { return top + static_cast<int>(ph * (1.0 - (y - y_min) / (y_max - y_min))); };
+  auto py = [&](double y) {
+    return top + static_cast<int>(ph * (1.0 - (y - y_min) / (y_max - y_min)));
+  };
   for (int t = 0; t <= 10; ++t) {
     const double y = y_min + (y_max - y_min) * t / 10;
     cv::line(img, {left, py(y)}, {left + pw, py(y)}, grid);
@@ -50,7 +54,8 @@ void write_line_plot(const std::string& path, const std::string& title, const st
     cv::putText(img, number(x), {px(x) - 8, top + ph + 18}, cv::FONT_HERSHEY_SIMPLEX, 0.4, axis);
   }
   cv::rectangle(img, {left, top}, {left + pw, top + ph}, axis);
-  const cv::Scalar colours[] = {{200, 90, 30}, {40, 40, 200}, {30, 160, 30}, {160, 30, 160}, {0, 140, 200}};
+  const cv::Scalar colours[] = {
+      {200, 90, 30}, {40, 40, 200}, {30, 160, 30}, {160, 30, 160}, {0, 140, 200}};
   int legend_x = left;
   for (size_t k = 0; k < series.size(); ++k) {
     const auto& s = series[k];

@@ -1,8 +1,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "evaluation/readers.h"
 #include "base/error.h"
+#include "evaluation/readers.h"
 
 namespace hat {
 

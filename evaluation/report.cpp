@@ -5,9 +5,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "evaluation/line_plot.h"
 #include "base/error.h"
 #include "base/file_io.h"
+#include "evaluation/line_plot.h"
 
 namespace hat {
 
@@ -49,8 +49,8 @@ void write_cmc_plot(const std::string& path, const MetricsSummary& m, const std:
     cmc.y.push_back(100 * m.cmc[r]);
   }
   char caption[200];
-  std::snprintf(caption, sizeof caption, "%s   mAP %.1f  R1 %.1f  mINP %.1f", title.c_str(), 100 * m.mAP,
-                100 * cmc_at(m, 1), 100 * m.mINP);
+  std::snprintf(caption, sizeof caption, "%s   mAP %.1f  R1 %.1f  mINP %.1f", title.c_str(),
+                100 * m.mAP, 100 * cmc_at(m, 1), 100 * m.mINP);
   write_line_plot(path, caption, "rank", "matching rate (%)", {cmc}, 0, 100);
 }
 

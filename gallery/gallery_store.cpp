@@ -11,8 +11,8 @@
 #include <sstream>
 #include <thread>
 
-#include "gallery/half_float.h"
 #include "base/error.h"
+#include "gallery/half_float.h"
 
 namespace hat {
 

@@ -5,8 +5,8 @@
 #include <limits>
 #include <random>
 
-#include "tracking/linear_assignment.h"
 #include "base/error.h"
+#include "tracking/linear_assignment.h"
 
 namespace hat {
 
@@ -124,7 +124,7 @@ void IdentityMatcher::sync(bool force, std::optional<GalleryWarning>& warning) {
 }
 
 std::optional<int64_t> IdentityMatcher::new_identity(int64_t time_us,
-                                                    std::optional<GalleryWarning>& warning) {
+                                                     std::optional<GalleryWarning>& warning) {
   if (!store_) return next_memory_identity_++;
   try {
     return store_->create_identity("", time_us);

@@ -110,12 +110,12 @@ bool SightingIndex::seen_by_others(int64_t identity, uint64_t owner) const {
 }
 
 void SightingIndex::scan(const Rows& rows, size_t begin, const std::vector<uint16_t>& half_queries,
-                         int count, const std::vector<uint64_t>& exclude_owner,
-                         int64_t min_time_us, std::vector<float>& best) const {
+                         int count, const std::vector<uint64_t>& exclude_owner, int64_t min_time_us,
+                         std::vector<float>& best) const {
   const auto n = static_cast<int64_t>(rows.info.size());
   if (n <= static_cast<int64_t>(begin)) return;
-  const auto q = torch::from_blob(const_cast<uint16_t*>(half_queries.data()), {count, dim_},
-                                  torch::kHalf);
+  const auto q =
+      torch::from_blob(const_cast<uint16_t*>(half_queries.data()), {count, dim_}, torch::kHalf);
   // One matrix-vector product per query and tile: LibTorch's fp16 GEMV streams the rows at
   // memory speed, where an fp16 GEMM with several columns does not (docs/BENCHMARKS.md).
   const size_t slots = slots_.size();

@@ -356,7 +356,8 @@ static GstFlowReturn gst_hat_embed_transform_frame_ip(GstVideoFilter* filter,
     inputs.reserve(rois.size());
     for (auto* roi : rois) {
       const auto track = hat::gst::roi_track(roi);
-      inputs.push_back({hat::gst::roi_box(roi), track ? std::optional<int>(track->id) : std::nullopt});
+      inputs.push_back(
+          {hat::gst::roi_box(roi), track ? std::optional<int>(track->id) : std::nullopt});
     }
     const double budget = frame_budget_s(self, time_budget_ms, frame->buffer);
     const auto result = embedder->embed(hat::gst::frame_view(*frame), inputs, budget);

@@ -154,8 +154,8 @@ static gboolean gst_hat_events_start(GstBaseTransform* trans) {
   auto& s = self->impl->state;
   try {
     s.file = std::make_unique<hat::JsonLinesWriter>(
-        settings.location,
-        settings.append ? hat::JsonLinesWriter::Mode::kAppend : hat::JsonLinesWriter::Mode::kReplace);
+        settings.location, settings.append ? hat::JsonLinesWriter::Mode::kAppend
+                                           : hat::JsonLinesWriter::Mode::kReplace);
   } catch (const hat::Error& e) {
     GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE, ("%s", e.what()), (nullptr));
     return FALSE;

@@ -20,12 +20,12 @@
 #include <mutex>
 #include <string>
 
+#include "frame/crop.h"
 #include "gst-plugin/element_class.h"
 #include "gst-plugin/elements.h"
 #include "gst-plugin/overlay_painter.h"
 #include "gst-plugin/roi_meta.h"
 #include "gst-plugin/video_frame.h"
-#include "frame/crop.h"
 
 GST_DEBUG_CATEGORY_STATIC(hat_overlay_debug);
 #define GST_CAT_DEFAULT hat_overlay_debug

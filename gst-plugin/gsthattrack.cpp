@@ -23,12 +23,12 @@
 #include <mutex>
 #include <string>
 
+#include "frame/crop.h"
 #include "gst-plugin/element_class.h"
 #include "gst-plugin/elements.h"
 #include "gst-plugin/roi_meta.h"
-#include "tracking/sort_tracker.h"
 #include "gst-plugin/video_frame.h"
-#include "frame/crop.h"
+#include "tracking/sort_tracker.h"
 
 GST_DEBUG_CATEGORY_STATIC(hat_track_debug);
 #define GST_CAT_DEFAULT hat_track_debug

@@ -8,9 +8,9 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
-#include "frame/frame_gray.h"
 #include "base/error.h"
 #include "frame/crop.h"
+#include "frame/frame_gray.h"
 
 namespace hat::gst {
 namespace {

@@ -2,10 +2,10 @@
 
 #include <torch/cuda.h>
 
+#include "base/error.h"
 #include "inference/autocast_scope.h"
 #include "inference/channels_last.h"
 #include "inference/cuda_graph_runner.h"
-#include "base/error.h"
 
 namespace hat {
 

@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "model/checkpoint.h"
 #include "base/error.h"
 #include "base/file_io.h"
+#include "model/checkpoint.h"
 #include "model/model_loader.h"
 #include "tests/test_env.h"
 

@@ -5,11 +5,11 @@
 
 #include <torch/cuda.h>
 
-#include "inference/embedding_engine.h"
 #include "base/error.h"
+#include "inference/embedding_engine.h"
 #include "inference/npy.h"
-#include "tests/test_env.h"
 #include "tests/cuda_skip.h"
+#include "tests/test_env.h"
 
 namespace hat {
 namespace {

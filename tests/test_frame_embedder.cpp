@@ -66,10 +66,9 @@ TEST(FrameEmbedder, TracksAreReembeddedOnTheirIntervalAndCarryTheLastEmbedding) 
   for (int f = 0; f < 7; ++f) {
     // The scene changes every frame: a carried embedding is recognisably an old one.
     const cv::Mat scene = test::test_scene(kW, kH, f);
-    const auto result = embedder.embed(FrameView::from_bgr(scene),
-                                       {{cv::Rect(50, 50, 40, 100), 7},
-                                        {cv::Rect(150, 50, 40, 100), std::nullopt}},
-                                       -1.0);
+    const auto result = embedder.embed(
+        FrameView::from_bgr(scene),
+        {{cv::Rect(50, 50, 40, 100), 7}, {cv::Rect(150, 50, 40, 100), std::nullopt}}, -1.0);
     ASSERT_TRUE(result.rois[0].has_value()) << "frame " << f;
     ASSERT_TRUE(result.rois[1].has_value()) << "frame " << f;
     ages.push_back(result.rois[0]->age);

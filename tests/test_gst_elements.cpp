@@ -16,16 +16,16 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "frame/image_file.h"
 #include "gst-plugin/overlay_painter.h"
 #include "gst-plugin/roi_meta.h"
 #include "inference/embedding_engine.h"
 #include "model/model_loader.h"
-#include "tests/gst_test_support.h"
-#include "frame/image_file.h"
-#include "tests/test_env.h"
 #include "tests/cuda_skip.h"
-#include "tests/tiny_model.h"
+#include "tests/gst_test_support.h"
+#include "tests/test_env.h"
 #include "tests/test_scene.h"
+#include "tests/tiny_model.h"
 
 namespace hat {
 namespace {

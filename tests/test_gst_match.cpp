@@ -14,9 +14,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/file_io.h"
 #include "gallery/gallery_store.h"
 #include "gst-plugin/roi_meta.h"
-#include "base/file_io.h"
 #include "tests/gst_test_support.h"
 #include "tests/test_env.h"
 #include "tests/test_scene.h"

@@ -9,12 +9,12 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "base/file_io.h"
 #include "evaluation/evaluator.h"
 #include "evaluation/labels_io.h"
-#include "model/checkpoint.h"
-#include "base/file_io.h"
-#include "model/hat_model.h"
 #include "inference/npy.h"
+#include "model/checkpoint.h"
+#include "model/hat_model.h"
 #include "tests/test_env.h"
 
 namespace hat {

@@ -6,9 +6,9 @@
 
 #include <torch/serialize.h>
 
-#include "model/checkpoint.h"
 #include "base/file_io.h"
 #include "inference/npy.h"
+#include "model/checkpoint.h"
 #include "model/state_dict.h"
 #include "tests/test_env.h"
 

@@ -33,7 +33,7 @@ TEST(JsonLinesWriter, WritesOneFlushedLinePerValueAndReplacesOrAppends) {
     EXPECT_EQ(read_file(path), "{\"frame\":0}\n");
     w.write({{"frame", 1}, {"text", "a\nb"}});
     w.close();
-    w.close();  // idempotent
+    w.close();                // idempotent
     w.write({{"frame", 2}});  // after close: nothing
   }
   auto lines = lines_of(path);

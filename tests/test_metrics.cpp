@@ -2,10 +2,10 @@
 // full-sort implementation.
 #include <gtest/gtest.h>
 
+#include "base/error.h"
 #include "evaluation/evaluator.h"
 #include "evaluation/metrics.h"
 #include "evaluation/synthetic_features.h"
-#include "base/error.h"
 
 namespace hat {
 namespace {

@@ -6,15 +6,15 @@
 
 #include <iostream>
 
-#include "model/config.h"
-#include "inference/embedding_engine.h"
 #include "base/error.h"
+#include "inference/embedding_engine.h"
+#include "inference/preprocess.h"
+#include "model/config.h"
 #include "model/hat_model.h"
 #include "model/model_loader.h"
-#include "inference/preprocess.h"
+#include "tests/cuda_skip.h"
 #include "tests/test_env.h"
 #include "train/synthetic_people.h"
-#include "tests/cuda_skip.h"
 
 namespace hat {
 namespace {

@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/aggregation.h"
 #include "base/error.h"
+#include "model/aggregation.h"
 #include "model/flops.h"
 #include "model/hat_model.h"
 #include "model/resnet.h"

@@ -8,8 +8,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include "base/error.h"
-#include "inference/preprocess.h"
 #include "frame/image_file.h"
+#include "inference/preprocess.h"
 #include "tests/test_env.h"
 
 namespace hat {

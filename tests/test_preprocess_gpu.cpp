@@ -11,8 +11,8 @@
 #include "base/error.h"
 #include "inference/preprocess.h"
 #include "inference/preprocess_kernel.h"
-#include "tests/test_env.h"
 #include "tests/cuda_skip.h"
+#include "tests/test_env.h"
 
 namespace hat {
 namespace {

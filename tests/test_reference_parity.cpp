@@ -4,13 +4,13 @@
 
 #include <torch/serialize.h>
 
-#include "inference/embedding_engine.h"
 #include "base/error.h"
 #include "base/file_io.h"
-#include "model/model_loader.h"
-#include "inference/npy.h"
-#include "model/reference_import.h"
 #include "frame/image_file.h"
+#include "inference/embedding_engine.h"
+#include "inference/npy.h"
+#include "model/model_loader.h"
+#include "model/reference_import.h"
 #include "tests/test_env.h"
 
 namespace hat {

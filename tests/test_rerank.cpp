@@ -4,10 +4,10 @@
 
 #include <cmath>
 
+#include "base/error.h"
 #include "evaluation/distance.h"
 #include "evaluation/rerank.h"
 #include "evaluation/synthetic_features.h"
-#include "base/error.h"
 #include "inference/npy.h"
 #include "tests/test_env.h"
 

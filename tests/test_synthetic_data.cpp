@@ -6,8 +6,8 @@
 
 #include <opencv2/imgcodecs.hpp>
 
-#include "evaluation/readers.h"
 #include "base/error.h"
+#include "evaluation/readers.h"
 #include "tests/test_env.h"
 #include "train/synthetic_dataset.h"
 #include "train/synthetic_people.h"

@@ -5,8 +5,8 @@
 
 #include "base/error.h"
 #include "base/file_io.h"
-#include "model/model_loader.h"
 #include "inference/npy.h"
+#include "model/model_loader.h"
 #include "model/torchvision_import.h"
 #include "tests/test_env.h"
 

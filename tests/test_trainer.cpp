@@ -8,15 +8,15 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "base/file_io.h"
 #include "evaluation/evaluator.h"
 #include "evaluation/labels_io.h"
 #include "evaluation/readers.h"
-#include "base/file_io.h"
 #include "model/model_loader.h"
+#include "tests/cuda_skip.h"
 #include "tests/test_env.h"
 #include "train/synthetic_dataset.h"
 #include "train/trainer.h"
-#include "tests/cuda_skip.h"
 
 namespace hat {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "tracking/linear_assignment.h"
 #include "tracking/box_iou.h"
+#include "tracking/linear_assignment.h"
 
 namespace hat::tracking {
 namespace {

@@ -8,6 +8,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/error.h"
+#include "base/file_io.h"
+#include "base/version.h"
 #include "evaluation/evaluator.h"
 #include "evaluation/feature_extractor.h"
 #include "evaluation/labels_io.h"
@@ -17,13 +20,10 @@
 #include "evaluation/report.h"
 #include "inference/autocast_scope.h"
 #include "inference/channels_last.h"
-#include "model/checkpoint.h"
 #include "inference/embedding_engine.h"
-#include "base/error.h"
-#include "base/file_io.h"
+#include "model/checkpoint.h"
 #include "model/model_loader.h"
 #include "model/torchvision_import.h"
-#include "base/version.h"
 #include "train/lr_schedule.h"
 
 namespace hat {

@@ -7,6 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/arg_parser.h"
+#include "base/error.h"
+#include "base/file_io.h"
+#include "base/run_tool.h"
 #include "evaluation/evaluator.h"
 #include "evaluation/feature_extractor.h"
 #include "evaluation/labels_io.h"
@@ -14,11 +18,7 @@
 #include "evaluation/report.h"
 #include "evaluation/synthetic_features.h"
 #include "inference/benchmark.h"
-#include "base/arg_parser.h"
-#include "base/run_tool.h"
 #include "inference/engine_options_cli.h"
-#include "base/error.h"
-#include "base/file_io.h"
 #include "inference/npy.h"
 #include "inference/torch_error_line.h"
 
@@ -253,5 +253,6 @@ int cmd_bench(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   return hat::run_tool("hat-eval", kTop,
-                       {{"run", cmd_run}, {"score", cmd_score}, {"bench", cmd_bench}}, argc, argv, hat::torch_error_line);
+                       {{"run", cmd_run}, {"score", cmd_score}, {"bench", cmd_bench}}, argc, argv,
+                       hat::torch_error_line);
 }

@@ -7,18 +7,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/arg_parser.h"
+#include "base/error.h"
+#include "base/file_io.h"
+#include "base/run_tool.h"
+#include "frame/image_file.h"
 #include "gallery/gallery_store.h"
 #include "gallery/matching_benchmark.h"
 #include "gallery/unix_time.h"
-#include "base/arg_parser.h"
-#include "base/run_tool.h"
 #include "inference/embedding_engine.h"
 #include "inference/engine_options_cli.h"
-#include "base/error.h"
-#include "base/file_io.h"
-#include "model/model_loader.h"
 #include "inference/torch_error_line.h"
-#include "frame/image_file.h"
+#include "model/model_loader.h"
 
 namespace {
 

@@ -6,20 +6,20 @@
 
 #include <nlohmann/json.hpp>
 
-#include "inference/benchmark.h"
 #include "base/arg_parser.h"
-#include "base/run_tool.h"
-#include "inference/embedding_engine.h"
-#include "inference/engine_options_cli.h"
 #include "base/error.h"
 #include "base/file_io.h"
-#include "model/flops.h"
-#include "model/model_loader.h"
+#include "base/run_tool.h"
+#include "base/version.h"
+#include "frame/image_file.h"
+#include "inference/benchmark.h"
+#include "inference/embedding_engine.h"
+#include "inference/engine_options_cli.h"
 #include "inference/npy.h"
 #include "inference/preprocess_benchmark.h"
-#include "base/version.h"
 #include "inference/torch_error_line.h"
-#include "frame/image_file.h"
+#include "model/flops.h"
+#include "model/model_loader.h"
 
 namespace {
 

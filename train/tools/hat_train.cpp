@@ -7,20 +7,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/arg_parser.h"
+#include "base/error.h"
+#include "base/file_io.h"
+#include "base/run_tool.h"
 #include "inference/autocast_scope.h"
 #include "inference/benchmark.h"
 #include "inference/channels_last.h"
-#include "base/arg_parser.h"
-#include "base/run_tool.h"
 #include "inference/embedding_engine.h"
-#include "base/error.h"
-#include "base/file_io.h"
+#include "inference/torch_error_line.h"
 #include "model/flops.h"
 #include "train/losses.h"
 #include "train/optimizer.h"
 #include "train/synthetic_dataset.h"
 #include "train/trainer.h"
-#include "inference/torch_error_line.h"
 
 namespace {
 
