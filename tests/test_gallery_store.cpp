@@ -20,12 +20,7 @@
 namespace hat {
 namespace {
 
-using test::expect_error;
-using test::gallery_path;
-using test::kDim;
-using test::near;
-using test::sighting;
-using test::unit;
+using namespace test;  // the gallery fixtures: unit, near, sighting, gallery_path, expect_error
 
 TEST(GalleryStore, CreatesAnOwnerOnlyWalFileAndKeepsWhatIsWritten) {
   const auto path = gallery_path();
