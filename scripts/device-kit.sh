@@ -13,7 +13,7 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/lib"
 binaries=(inference/hat-model train/hat-train tests/test_preprocess_gpu tests/test_mixed_precision
-          tests/test_engine_and_files tests/test_trainer)
+          tests/test_embedding_engine tests/test_trainer)
 for b in "${binaries[@]}"; do
   cp "build/$b" "$stage/bin/"
   strip --strip-unneeded "$stage/bin/$(basename "$b")"

@@ -35,7 +35,7 @@ case $what in
         $kit/data/synthetic-reid-model.hat || exit 1
     fi
     status=0
-    for t in "test_preprocess_gpu:*" "test_mixed_precision:*" "test_engine_and_files:Engine.*" \
+    for t in "test_preprocess_gpu:*" "test_mixed_precision:*" "test_embedding_engine:Engine.*" \
       "test_trainer:Trainer.LearnsOnCudaWithMixedPrecision"; do
       bin=${t%%:*} filter=${t#*:}
       $kit/bin/$bin --gtest_filter="$filter" >"$out/$bin.txt" 2>&1 || status=1

@@ -1,34 +1,24 @@
-// The one preprocessing: crop -> RGB -> bilinear resize -> /255 -> ImageNet mean/std, for every
-// accepted pixel format, and its errors.
+// The tensor side of the one preprocessing (inference/preprocess): RGB crop -> bilinear resize ->
+// /255 -> ImageNet mean/std, and the whole chain for a frame's boxes in every pixel format.
 #include <gtest/gtest.h>
-
-#include <fstream>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "base/error.h"
-#include "frame/image_file.h"
 #include "inference/preprocess.h"
-#include "tests/test_env.h"
+#include "tests/test_scene.h"
 
 namespace hat {
 namespace {
+
+using test::random_bgr;
 
 PreprocessConfig small() {
   PreprocessConfig p;
   p.height = 32;
   p.width = 16;
   return p;
-}
-
-cv::Mat random_bgr(int rows, int cols, int seed) {
-  cv::Mat m(rows, cols, CV_8UC3);
-  cv::theRNG().state = seed;
-  cv::randu(m, 0, 256);
-  cv::GaussianBlur(m, m, cv::Size(5, 5),
-                   2.0);  // smooth, like real images, so chroma subsampling is mild
-  return m;
 }
 
 TEST(Preprocess, ConstantColourNormalisesExactly) {
@@ -72,35 +62,6 @@ TEST(Preprocess, BilinearWithHalfPixelCentresLikeOpenCvFloat) {
             std::max(worst, std::abs(static_cast<double>(x[c][y][xx].item<float>() - expected)));
       }
   EXPECT_LT(worst, 1e-4);
-}
-
-TEST(Preprocess, BgrFrameCropBecomesRgb) {
-  cv::Mat bgr(20, 30, CV_8UC3, cv::Scalar(0, 0, 0));
-  bgr(cv::Rect(10, 5, 4, 6)).setTo(cv::Scalar(255, 0, 0));  // blue in BGR
-  const cv::Mat crop = crop_to_rgb(FrameView::from_bgr(bgr), cv::Rect(10, 5, 4, 6));
-  ASSERT_EQ(crop.size(), cv::Size(4, 6));
-  EXPECT_EQ(crop.at<cv::Vec3b>(0, 0), cv::Vec3b(0, 0, 255));
-}
-
-TEST(Preprocess, PackedFormatsAgree) {
-  const cv::Mat bgr = random_bgr(24, 36, 3);
-  const cv::Rect box(5, 3, 17, 15);
-  const cv::Mat ref = crop_to_rgb(FrameView::from_bgr(bgr), box);
-  cv::Mat rgb, rgbx, bgrx;
-  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-  cv::cvtColor(bgr, rgbx, cv::COLOR_BGR2RGBA);
-  cv::cvtColor(bgr, bgrx, cv::COLOR_BGR2BGRA);
-  for (auto [format, mat] : {std::pair{PixelFormat::kRGB, rgb},
-                             {PixelFormat::kRGBx, rgbx},
-                             {PixelFormat::kBGRx, bgrx}}) {
-    FrameView f;
-    f.format = format;
-    f.width = mat.cols;
-    f.height = mat.rows;
-    f.planes[0] = mat.data;
-    f.strides[0] = static_cast<int>(mat.step[0]);
-    EXPECT_EQ(cv::norm(crop_to_rgb(f, box), ref, cv::NORM_INF), 0.0) << static_cast<int>(format);
-  }
 }
 
 TEST(Preprocess, YuvFormatsMatchTheirRgbWithinConversionError) {
@@ -147,28 +108,6 @@ TEST(Preprocess, BoxesAreClippedAndOffFrameBoxesRejected) {
   const auto batch = preprocess_boxes(f, {cv::Rect(0, 0, 10, 10), cv::Rect(10, 5, 7, 9)}, small());
   EXPECT_EQ(batch.sizes(), (std::vector<int64_t>{2, 3, 32, 16}));
   EXPECT_EQ(preprocess_boxes(f, {}, small()).size(0), 0);
-}
-
-TEST(Preprocess, UnreadableImagesAreNamed) {
-  const std::string dir = test::scratch_dir();
-  std::ofstream(dir + "/empty.png").close();
-  std::ofstream(dir + "/text.jpg") << "this is not a JPEG\n";
-  for (const std::string name : {"/empty.png", "/text.jpg", "/missing.png"}) {
-    try {
-      read_rgb_image(dir + name);
-      FAIL() << name;
-    } catch (const Error& e) {
-      EXPECT_EQ(std::string(e.what()), dir + name + ": missing, unreadable or not an image");
-    }
-  }
-}
-
-TEST(Preprocess, GrayscaleFileIsExpandedToRgb) {
-  const std::string path = test::scratch_dir() + "/gray.png";
-  cv::imwrite(path, cv::Mat(10, 6, CV_8UC1, cv::Scalar(77)));
-  const cv::Mat rgb = read_rgb_image(path);
-  EXPECT_EQ(rgb.type(), CV_8UC3);
-  EXPECT_EQ(rgb.at<cv::Vec3b>(3, 3), cv::Vec3b(77, 77, 77));
 }
 
 }  // namespace

@@ -12,4 +12,12 @@ cv::Mat test_scene(int width, int height, int seed) {
   return scene;
 }
 
+cv::Mat random_bgr(int rows, int cols, int seed) {
+  cv::Mat m(rows, cols, CV_8UC3);
+  cv::theRNG().state = seed;
+  cv::randu(m, 0, 256);
+  cv::GaussianBlur(m, m, cv::Size(5, 5), 2.0);
+  return m;
+}
+
 }  // namespace hat::test

@@ -1,15 +1,11 @@
-// The embedding engine (devices, batching) and the .npy exchange format.
+// inference/embedding_engine: batching, images of any size, options and devices.
 #include <gtest/gtest.h>
-
-#include <fstream>
 
 #include <torch/cuda.h>
 
 #include "base/error.h"
 #include "inference/embedding_engine.h"
-#include "inference/npy.h"
 #include "tests/cuda_skip.h"
-#include "tests/test_env.h"
 
 namespace hat {
 namespace {
@@ -76,37 +72,6 @@ TEST(Engine, CudaMatchesCpu) {
   EmbeddingEngine gpu(tiny_model(4), on_gpu);
   const auto a = cpu.embed_inputs(inputs), b = gpu.embed_inputs(inputs);
   EXPECT_LT(((a - b).norm() / a.norm()).item<double>(), 1e-3);
-}
-
-TEST(Npy, RoundTripAndNumpyCompatibleHeader) {
-  const std::string path = test::scratch_dir() + "/x.npy";
-  const auto x = torch::randn({5, 3});
-  write_npy(path, x);
-  EXPECT_TRUE(torch::equal(read_npy(path), x));
-  const auto r = test::run(test::python() + " -c \"import numpy as np; a=np.load('" + path +
-                           "'); print(a.dtype, a.shape)\"");
-  EXPECT_EQ(r.output, "float32 (5, 3)\n");
-}
-
-TEST(Npy, BadFilesAreNamed) {
-  const std::string dir = test::scratch_dir();
-  std::ofstream(dir + "/bad.npy") << "hello";
-  EXPECT_THROW(read_npy(dir + "/bad.npy"), Error);
-  const std::string path = dir + "/short.npy";
-  write_npy(path, torch::randn({4, 4}));
-  std::string bytes;
-  {
-    std::ifstream in(path, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() - 8);
-  try {
-    read_npy(path);
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()),
-              path + ": not a valid .npy file: expected 64 data bytes, found 56");
-  }
 }
 
 }  // namespace
