@@ -1,5 +1,6 @@
 // inference/embedding_engine: batching, images of any size, options and devices.
 #include <gtest/gtest.h>
+
 #include <torch/cuda.h>
 
 #include "base/error.h"
