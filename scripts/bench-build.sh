@@ -2,7 +2,9 @@
 # Benchmark (not a test) of clean-build wall time, for one or more git revisions measured in the
 # same run, so that their ratio holds on a shared machine:
 #
-#   scripts/bench-build.sh [REV ...]          (default: HEAD; e.g. `scripts/bench-build.sh OLD HEAD`)
+#   scripts/bench-build.sh [REV[:MESON_OPTION] ...]    (default: HEAD)
+#   e.g. `scripts/bench-build.sh 3795e06 HEAD`, or `scripts/bench-build.sh HEAD:-Dtorch_pch=false HEAD`
+#   QUICK_ONLY=1 skips the whole-tree builds.
 #
 # For each revision it exports the tree (git archive) into a scratch folder that borrows this
 # checkout's .venv, then times, each from a clean build folder:
@@ -31,28 +33,34 @@ seconds() {
 steps() { grep -o '^\[[0-9]*/[0-9]*\]' "$1" | tail -1 | sed 's/.*\///; s/\]//'; }
 
 rows=()
-for rev in "${revs[@]}"; do
+for spec in "${revs[@]}"; do
+  rev=${spec%%:*}
+  option=""
+  [ "$spec" = "$rev" ] || option=${spec#*:}
   sha=$(git rev-parse --short "$rev")
   src="$scratch/$sha"
   mkdir -p "$src"
   git archive "$rev" | tar -x -C "$src"
   ln -s "$root/.venv" "$src/.venv"
-  echo "== $rev ($sha): Quick start build (scripts/build.sh)" >&2
-  t_setup=$( (cd "$src" && seconds "$scratch/setup.log" meson setup build) )
+  echo "== $rev ($sha) $option: Quick start build (scripts/build.sh)" >&2
+  t_setup=$( (cd "$src" && seconds "$scratch/setup.log" meson setup build $option) )
   t_quick=$( (cd "$src" && seconds "$scratch/quick.log" scripts/build.sh) )
   quick_steps=$(steps "$scratch/quick.log")
-  if [ "$(ninja -C "$src/build" -n | grep -c '^\[')" = 0 ]; then
+  if [ -n "${QUICK_ONLY:-}" ]; then
+    t_all="-"
+    all_steps="-"
+  elif [ "$(ninja -C "$src/build" -n | grep -c '^\[')" = 0 ]; then
     # That revision's Quick start already builds every default target: one build is both.
     t_all="$t_quick (the same build)"
     all_steps=$quick_steps
   else
     echo "== $rev ($sha): whole tree (ninja, clean)" >&2
     rm -rf "$src/build"
-    (cd "$src" && meson setup build >"$scratch/setup.log" 2>&1)
+    (cd "$src" && meson setup build $option >"$scratch/setup.log" 2>&1)
     t_all=$( (cd "$src" && seconds "$scratch/all.log" ninja -C build) )
     all_steps=$(steps "$scratch/all.log")
   fi
-  rows+=("| $rev ($sha) | $t_setup | $t_quick | $quick_steps | $t_all | $all_steps |")
+  rows+=("| $rev ($sha)${option:+ $option} | $t_setup | $t_quick | $quick_steps | $t_all | $all_steps |")
   rm -rf "$src"
 done
 
