@@ -66,7 +66,10 @@ ReidDataset read_custom_folder(const std::string& root, std::ostream& log) {
   d.name = "custom";
   d.root = root;
   std::map<std::string, int> ids;
-  d.train = read_split(first_existing(root, {"train", "bounding_box_train"}), ids, log);
+  if (fs::is_directory(root + "/train") || fs::is_directory(root + "/bounding_box_train"))
+    d.train = read_split(first_existing(root, {"train", "bounding_box_train"}), ids, log);
+  else
+    log << "note: " << root << ": no train/ folder: query and gallery only (evaluation)\n";
   d.query = read_split(first_existing(root, {"query", "query"}), ids, log);
   d.gallery = read_split(first_existing(root, {"gallery", "bounding_box_test"}), ids, log);
   report_counts(d, std::nullopt, log);

@@ -115,7 +115,11 @@ ReidDataset read_market_layout(const std::string& dir, const std::string& name,
   ReidDataset d;
   d.name = name;
   d.root = dir;
-  d.train = read_market_style_folder(dir + "/bounding_box_train", log);
+  // A site's labeled test crops have no training split; evaluation does not need one.
+  if (is_dir(dir + "/bounding_box_train"))
+    d.train = read_market_style_folder(dir + "/bounding_box_train", log);
+  else
+    log << "note: " << dir << ": no bounding_box_train/: query and gallery only (evaluation)\n";
   d.query = read_market_style_folder(dir + "/query", log);
   d.gallery =
       read_market_style_folder(dir + "/bounding_box_test", log);  // distractors (pid 0) stay

@@ -50,7 +50,9 @@ std::vector<std::string> list_images(const std::string& dir, int* ignored = null
 std::vector<ImageRecord> read_market_style_folder(const std::string& dir, std::ostream& log);
 
 // The three folders of a Market-style release (bounding_box_train, query, bounding_box_test) in
-// `dir`, with the counts reported against `official`.
+// `dir`, with the counts reported against `official`. bounding_box_train may be absent (a site's
+// labeled test crops): `train` is then empty, with a note in `log`; query and bounding_box_test
+// are required.
 ReidDataset read_market_layout(const std::string& dir, const std::string& name,
                                const OfficialCounts& official, std::ostream& log);
 

@@ -22,6 +22,7 @@ ReidDataset read_msmt17(const std::string& root, int version, const ReaderOption
                         std::ostream& log);  // MSMT17_V1/ or MSMT17_V2/
 // Users' own data: ROOT/{train,query,gallery} (or the Market folder names), each with
 // Market-style file names or one folder per identity (camera from "c<N>" in the file name).
+// train/ may be absent (labeled test crops only): `train` is then empty.
 ReidDataset read_custom_folder(const std::string& root, std::ostream& log);
 
 // The dataset names hat-eval and hat-train accept: market1501, dukemtmc, cuhk03np-labeled,

@@ -11,11 +11,11 @@
 namespace hat {
 
 void write_npy(const std::string& path, const torch::Tensor& tensor) {
-  if (tensor.dim() < 1 || tensor.dim() > 2)
-    throw Error("cannot write " + path + ": expected a 1-D or 2-D tensor");
+  if (tensor.dim() < 1) throw Error("cannot write " + path + ": expected a tensor of rank >= 1");
   const auto t = tensor.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-  std::string shape = "(" + std::to_string(t.size(0)) +
-                      (t.dim() == 1 ? ",)" : ", " + std::to_string(t.size(1)) + ")");
+  std::string shape = "(";
+  for (int64_t d = 0; d < t.dim(); ++d) shape += (d ? ", " : "") + std::to_string(t.size(d));
+  shape += t.dim() == 1 ? ",)" : ")";
   std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
   // Magic (6) + version (2) + header length (2) + header, padded with spaces to a multiple of
   // 64 and ended by a newline.

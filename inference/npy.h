@@ -8,7 +8,7 @@
 
 namespace hat {
 
-// Writes a 1-D or 2-D tensor as float32 .npy, atomically.
+// Writes a tensor of any rank >= 1 as float32 .npy, atomically.
 void write_npy(const std::string& path, const torch::Tensor& tensor);
 
 // Reads a float32 or float64 .npy (any rank) as a float32 tensor; hat::Error names the file and

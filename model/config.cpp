@@ -10,8 +10,8 @@ namespace {
 
 const std::array<Branch, 4> kAllBranches = {Branch::kGlobal, Branch::kLevel1, Branch::kLevel2,
                                             Branch::kLevel3};
-const std::array<Backbone, 3> kAllBackbones = {Backbone::kResNet18, Backbone::kResNet34,
-                                               Backbone::kResNet50};
+const std::array<Backbone, 4> kAllBackbones = {Backbone::kResNet18, Backbone::kResNet34,
+                                               Backbone::kResNet50, Backbone::kMobileNetV2};
 
 void require(bool ok, const std::string& what) {
   if (!ok) throw Error("invalid model configuration: " + what);
@@ -21,6 +21,7 @@ void require(bool ok, const std::string& what) {
 
 std::array<int, 4> HatConfig::stage_channels() const {
   if (backbone == Backbone::kResNet50) return {256, 512, 1024, 2048};
+  if (backbone == Backbone::kMobileNetV2) return {24, 32, 96, 1280};
   return {64, 128, 256, 512};
 }
 
@@ -82,6 +83,8 @@ const char* to_string(Backbone backbone) {
       return "resnet34";
     case Backbone::kResNet50:
       return "resnet50";
+    case Backbone::kMobileNetV2:
+      return "mobilenetv2";
   }
   return "?";
 }
@@ -103,7 +106,8 @@ const char* to_string(Branch branch) {
 Backbone backbone_from_string(const std::string& name) {
   for (Backbone b : kAllBackbones)
     if (name == to_string(b)) return b;
-  throw Error("unknown backbone '" + name + "' (expected resnet18, resnet34 or resnet50)");
+  throw Error("unknown backbone '" + name +
+              "' (expected resnet18, resnet34, resnet50 or mobilenetv2)");
 }
 
 Branch branch_from_string(const std::string& name) {
@@ -112,7 +116,7 @@ Branch branch_from_string(const std::string& name) {
   throw Error("unknown branch '" + name + "' (expected global, level1, level2 or level3)");
 }
 
-std::vector<std::string> preset_names() { return {"hat-r50", "hat-r18", "tiny"}; }
+std::vector<std::string> preset_names() { return {"hat-r50", "hat-r18", "hat-mnv2", "tiny"}; }
 
 HatConfig preset(const std::string& name) {
   HatConfig c;  // the defaults are the reference model
@@ -127,6 +131,18 @@ HatConfig preset(const std::string& name) {
     c.heads = 8;
     c.head_dim = 64;
     c.mlp_dim = 1024;
+    return c;
+  }
+  if (name == "hat-mnv2") {
+    // ImageNet MobileNetV2 (from a registry wheel: docs/MODEL.md) under hat-r18's HAT parts with
+    // narrower TFCs, sized for 2-core sites; 1280 + 256 = 1536-d embedding.
+    c.backbone = Backbone::kMobileNetV2;
+    c.refine_depth = {1, 1, 1};
+    c.tfc_depth = {2, 2, 2};
+    c.tfc_dim = {64, 128, 256};
+    c.heads = 4;
+    c.head_dim = 64;
+    c.mlp_dim = 512;
     return c;
   }
   if (name == "tiny") {

@@ -9,7 +9,7 @@
 
 namespace hat {
 
-enum class Backbone { kResNet18, kResNet34, kResNet50 };
+enum class Backbone { kResNet18, kResNet34, kResNet50, kMobileNetV2 };
 
 // Branches that own a BNNeck head; the embedding is a concatenation of some of them (after BN).
 enum class Branch { kGlobal, kLevel1, kLevel2, kLevel3 };
@@ -39,9 +39,10 @@ struct HatConfig {
   int grid_height() const { return input_height / 16; }
   int grid_width() const { return input_width / 16; }
   int num_tokens() const { return grid_height() * grid_width(); }
-  // Output channels of layer1..layer4.
+  // Output channels of the four levels (strides 4, 8, 16, 32): ResNet's layer1..layer4,
+  // MobileNetV2's features[3], [6], [13] and [18].
   std::array<int, 4> stage_channels() const;
-  // Residual blocks in layer1..layer4 (torchvision's depths).
+  // Residual blocks in layer1..layer4 (torchvision's depths); ResNets only.
   std::array<int, 4> stage_blocks() const;
   // Input width of TFC `level` (0-based): its level's channels plus the previous TFC's output.
   int tfc_in_dim(int level) const;
@@ -59,7 +60,8 @@ const char* to_string(Branch branch);
 Backbone backbone_from_string(const std::string& name);
 Branch branch_from_string(const std::string& name);
 
-// Named presets: "hat-r50" (the reference model), "hat-r18" (CPU sites), "tiny" (tests).
+// Named presets: "hat-r50" (the reference model), "hat-r18" (CPU sites), "hat-mnv2" (MobileNetV2,
+// for ImageNet initialisation from a registry; CPU sites), "tiny" (tests).
 std::vector<std::string> preset_names();
 HatConfig preset(const std::string& name);
 

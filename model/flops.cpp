@@ -1,5 +1,7 @@
 #include "model/flops.h"
 
+#include "model/mobilenet_v2_spec.h"
+
 namespace hat {
 
 namespace {
@@ -33,33 +35,73 @@ double basic_block(int in, int planes, int stride, int& h, int& w) {
   return f;
 }
 
-}  // namespace
-
-FlopCount count_flops(const HatConfig& c) {
-  FlopCount f;
+// ResNet's stem and layer1..layer4; the output sizes of the four levels go to stage_size.
+double resnet(const HatConfig& c, std::array<std::pair<int, int>, 4>& stage_size) {
   int h = out_size(c.input_height, 7, 2), w = out_size(c.input_width, 7, 2);
-  f.backbone += conv(3, 64, 7, h, w);
+  double f = conv(3, 64, 7, h, w);
   h = out_size(h, 3, 2);  // maxpool
   w = out_size(w, 3, 2);
   const bool bottlenecks = c.backbone == Backbone::kResNet50;
   const std::array<int, 4> blocks = c.stage_blocks();
   const std::array<int, 4> strides = {1, 2, 2, c.last_stride};
-  std::array<std::pair<int, int>, 4> stage_size;
   int in = 64;
   for (int s = 0; s < 4; ++s) {
     const int planes = 64 << s;
     for (int b = 0; b < blocks[s]; ++b) {
       const int stride = b == 0 ? strides[s] : 1;
       if (bottlenecks) {
-        f.backbone += bottleneck(in, planes, planes * 4, stride, h, w);
+        f += bottleneck(in, planes, planes * 4, stride, h, w);
         in = planes * 4;
       } else {
-        f.backbone += basic_block(in, planes, stride, h, w);
+        f += basic_block(in, planes, stride, h, w);
         in = planes;
       }
     }
     stage_size[s] = {h, w};
   }
+  return f;
+}
+
+// MobileNetV2's inverted residual (in -> in * t -> out, depthwise 3x3 at `stride`).
+double inverted_residual(int in, int out, int stride, int t, int& h, int& w) {
+  const int hidden = in * t;
+  const int ho = out_size(h, 3, stride), wo = out_size(w, 3, stride);
+  double f = t == 1 ? 0.0 : conv(in, hidden, 1, h, w);
+  f += 2.0 * hidden * 9 * ho * wo;  // depthwise: one 3x3 filter per channel
+  f += conv(hidden, out, 1, ho, wo);
+  h = ho;
+  w = wo;
+  return f;
+}
+
+// MobileNetV2's features[0..18]; the output sizes of the four levels go to stage_size.
+double mobilenet_v2(const HatConfig& c, std::array<std::pair<int, int>, 4>& stage_size) {
+  int h = out_size(c.input_height, 3, 2), w = out_size(c.input_width, 3, 2);
+  double f = conv(3, kMobileNetV2StemChannels, 3, h, w);
+  int in = kMobileNetV2StemChannels, index = 1;
+  size_t level = 0;
+  for (size_t s = 0; s < kMobileNetV2Stages.size(); ++s) {
+    const auto& stage = kMobileNetV2Stages[s];
+    const int stride =
+        static_cast<int>(s) == kMobileNetV2LastStrideStage ? c.last_stride : stage.stride;
+    for (int i = 0; i < stage.repeats; ++i, ++index) {
+      f += inverted_residual(in, stage.channels, i == 0 ? stride : 1, stage.expand_ratio, h, w);
+      in = stage.channels;
+      if (index == kMobileNetV2LevelEnds[level]) stage_size[level++] = {h, w};
+    }
+  }
+  f += conv(in, kMobileNetV2LastChannels, 1, h, w);
+  stage_size[3] = {h, w};
+  return f;
+}
+
+}  // namespace
+
+FlopCount count_flops(const HatConfig& c) {
+  FlopCount f;
+  std::array<std::pair<int, int>, 4> stage_size;
+  f.backbone =
+      c.backbone == Backbone::kMobileNetV2 ? mobilenet_v2(c, stage_size) : resnet(c, stage_size);
   const auto channels = c.stage_channels();
   const double n = c.num_tokens() + 1;  // patch tokens + CLS
   for (int l = 0; l < kNumLevels; ++l) {

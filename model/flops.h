@@ -8,7 +8,7 @@ namespace hat {
 // Multiply-accumulates x 2 of convolutions, linear layers and attention matmuls for one crop at
 // the configured input size (BN, activations, pooling and softmax are not counted).
 struct FlopCount {
-  double backbone = 0;   // ResNet stem + layer1..layer4
+  double backbone = 0;   // the CNN: ResNet's stem + layer1..4, or MobileNetV2's features
   double refine = 0;     // per-level bottleneck stacks
   double tfc = 0;        // token embedding, Transformer blocks, NeA
   double attention = 0;  // of which: QK^T and AV matmuls

@@ -9,7 +9,7 @@ constexpr std::array<Branch, 4> kBranches = {Branch::kGlobal, Branch::kLevel1, B
 
 HatModelImpl::HatModelImpl(const HatConfig& config) : config_(config) {
   config_.validate();
-  backbone_ = register_module("backbone", ResNet(config_));
+  backbone_ = register_module("backbone", make_backbone(config_));
   aggregation_ = register_module("aggregation", Aggregation(config_));
   std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> named;
   for (Branch b : kBranches) {

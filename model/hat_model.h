@@ -1,4 +1,5 @@
-// The HAT network: ResNet backbone, hierarchical aggregation (TFC chain) and four BNNeck heads.
+// The HAT network: a CNN backbone (ResNet or MobileNetV2), hierarchical aggregation (TFC chain) and
+// four BNNeck heads.
 #pragma once
 
 #include <array>
@@ -6,9 +7,9 @@
 #include <torch/torch.h>
 
 #include "model/aggregation.h"
+#include "model/backbone.h"
 #include "model/bnneck.h"
 #include "model/config.h"
-#include "model/resnet.h"
 
 namespace hat {
 
@@ -35,7 +36,7 @@ class HatModelImpl : public torch::nn::Module {
 
  private:
   HatConfig config_;
-  ResNet backbone_{nullptr};
+  std::shared_ptr<BackboneNetImpl> backbone_;
   Aggregation aggregation_{nullptr};
   torch::nn::ModuleDict heads_{nullptr};  // keyed by branch name, for a readable state dict
   std::array<BnNeck, 4> necks_{nullptr, nullptr, nullptr, nullptr};  // the same, by Branch

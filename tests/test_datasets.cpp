@@ -177,6 +177,27 @@ TEST(Readers, CustomFolderPerIdentityOrMarketNames) {
   EXPECT_EQ(read_dataset("custom", market, {}, log).gallery[0].camid, 1);
 }
 
+TEST(Readers, ATestOnlyFolderHasQueryAndGalleryButNoTrainingSplit) {
+  // A site's labeled test crops: query/ and bounding_box_test/ only.
+  const std::string root = test::scratch_dir();
+  make_market_style(root + "/query", {"0002_c1_0001.jpg"});
+  make_market_style(root + "/bounding_box_test", {"0002_c2_0001.jpg", "0003_c2_0002.jpg"});
+  for (const std::string name : {"market1501", "dukemtmc", "custom"}) {
+    std::ostringstream log;
+    const auto data = read_dataset(name, root, {}, log);
+    EXPECT_TRUE(data.train.empty()) << name;
+    EXPECT_EQ(data.query.size(), 1u) << name;
+    EXPECT_EQ(data.gallery.size(), 2u) << name;
+    EXPECT_NE(log.str().find("query and gallery only (evaluation)"), std::string::npos)
+        << name << ": " << log.str();
+  }
+  // An existing but empty training folder is still an error: it is a mistake, not a choice.
+  fs::create_directories(root + "/bounding_box_train");
+  std::ostringstream log;
+  EXPECT_EQ(error_of([&] { read_market1501(root, log); }),
+            root + "/bounding_box_train: no usable images");
+}
+
 TEST(Readers, EmptyAndMissingFolders) {
   const std::string root = test::scratch_dir(), d = root + "/Market-1501-v15.09.15";
   make_market_style(d + "/bounding_box_train", {"0002_c1s1_000451_03.jpg"});

@@ -120,6 +120,20 @@ TEST(HatEvalCli, RunAndScoreAgreeOnTheSameFeatures) {
   }
 }
 
+TEST(HatEvalCli, RunEvaluatesAFolderWithoutTrainingImages) {
+  const auto& f = fixture();
+  const std::string root = test::scratch_dir();
+  const std::string release = f.root + "/Market-1501-v15.09.15";
+  for (const std::string split : {"query", "bounding_box_test"})
+    fs::copy(release + "/" + split, root + "/" + split);
+  const std::string out = test::scratch_dir();
+  const auto r = test::run(tool() + " run --dataset market1501 --root " + root + " --model " +
+                           f.model + " --json " + out + "/run.json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("no bounding_box_train/"), std::string::npos) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(read_file(out + "/run.json"))["num_valid_queries"], 6);
+}
+
 TEST(HatEvalCli, FlipAndRerankRun) {
   const auto& f = fixture();
   const std::string out = test::scratch_dir();

@@ -24,6 +24,19 @@ TEST(Npy, RoundTripAndNumpyCompatibleHeader) {
   EXPECT_EQ(r.output, "float32 (5, 3)\n");
 }
 
+TEST(Npy, AnyRankRoundTripsAndNumpyReadsItsShape) {
+  const std::string path = test::scratch_dir() + "/x.npy";
+  for (const auto& shape : std::vector<std::vector<int64_t>>{{7}, {2, 3, 4, 5}}) {
+    const auto x = torch::randn(shape);
+    write_npy(path, x);
+    EXPECT_TRUE(torch::equal(read_npy(path), x));
+  }
+  const auto r = test::run(test::python() + " -c \"import numpy as np; print(np.load('" + path +
+                           "').shape)\"");
+  EXPECT_EQ(r.output, "(2, 3, 4, 5)\n");
+  EXPECT_THROW(write_npy(path, torch::tensor(1.0f)), Error);
+}
+
 TEST(Npy, BadFilesAreNamed) {
   const std::string dir = test::scratch_dir();
   std::ofstream(dir + "/bad.npy") << "hello";

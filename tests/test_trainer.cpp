@@ -8,11 +8,13 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "base/error.h"
 #include "base/file_io.h"
 #include "evaluation/evaluator.h"
 #include "evaluation/labels_io.h"
 #include "evaluation/readers.h"
 #include "model/model_loader.h"
+#include "model/state_dict.h"
 #include "tests/cuda_skip.h"
 #include "tests/test_env.h"
 #include "train/synthetic_dataset.h"
@@ -144,6 +146,55 @@ TEST(Trainer, RunFolderHoldsLogCurvesAndLoadableModels) {
   EXPECT_TRUE(model.provenance["metrics"].contains("mAP"));  // the final metrics
   EXPECT_EQ(model.model->config().num_classes, 8);
   EXPECT_EQ(nlohmann::json::parse(read_file(out + "/config.json"))["preset"], "tiny");
+}
+
+TEST(Trainer, HatMnv2StartsFromTheImageNetMobileNetV2) {
+  const std::string weights = test::source_root() + "/data/pretrained/mobilenetv2-imagenet.pth";
+  TrainConfig c = small_run(test::scratch_dir() + "/run", 1);
+  c.preset = "hat-mnv2";
+  c.pretrained = weights;
+  c.max_batches_per_epoch = 1;
+  c.lr = 1e-6;  // one step that barely moves the weights
+  c.warmup_epochs = 0;
+  std::ostringstream log;
+  Trainer(c, log).run(false);
+  const auto model = load_model(c.output + "/model.hat");
+  EXPECT_EQ(model.model->config().preset, "hat-mnv2");
+  EXPECT_EQ(model.provenance["pretrained"], weights);
+  const auto imagenet = read_state_dict_file(weights);
+  const auto trained = module_state(*model.model);
+  for (const std::string key : {"features.0.0.weight", "features.18.1.running_var"}) {
+    const auto& a = imagenet[key];
+    const auto& b = trained["backbone." + key];
+    EXPECT_LT(((a - b).norm() / a.norm()).item<double>(), 0.05) << key;
+  }
+  c.preset = "hat-r18";  // ResNet-18 with MobileNetV2 weights
+  c.output = test::scratch_dir() + "/r18";
+  try {
+    Trainer(c, log);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              weights + ": holds a mobilenetv2, but preset 'hat-r18' uses a resnet18");
+  }
+}
+
+TEST(Trainer, ATestOnlyFolderIsAnErrorThatSaysWhatIsMissing) {
+  const std::string root = test::scratch_dir();
+  for (const std::string split : {"query", "bounding_box_test"})
+    std::filesystem::copy(dataset(16) + "/Market-1501-v15.09.15/" + split, root + "/" + split);
+  TrainConfig c = small_run(test::scratch_dir() + "/run", 1);
+  c.root = root;
+  std::ostringstream log;
+  try {
+    Trainer(c, log);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              root +
+                  ": no training images (market1501 needs bounding_box_train/ or train/ to "
+                  "train; hat-eval run evaluates it)");
+  }
 }
 
 TEST(HatTrainCli, SynthTrainAndErrors) {

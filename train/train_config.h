@@ -15,7 +15,7 @@ namespace hat {
 struct TrainConfig {
   std::string dataset, root, output;
   std::string preset = "hat-r18";
-  std::string pretrained;  // torchvision ResNet state dict for the backbone
+  std::string pretrained;  // ImageNet backbone weights (model/pretrained_import.h)
   bool msmt17_train_only = false;
 
   int epochs = 150;

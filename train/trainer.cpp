@@ -23,7 +23,7 @@
 #include "inference/embedding_engine.h"
 #include "model/checkpoint.h"
 #include "model/model_loader.h"
-#include "model/torchvision_import.h"
+#include "model/pretrained_import.h"
 #include "train/lr_schedule.h"
 
 namespace hat {
@@ -79,6 +79,9 @@ Trainer::Trainer(TrainConfig config, std::ostream& log)
   ReaderOptions reader;
   reader.msmt17_train_only = config_.msmt17_train_only;
   data_ = read_dataset(config_.dataset, config_.root, reader, log_);
+  if (data_.train.empty())
+    throw Error(config_.root + ": no training images (" + config_.dataset +
+                " needs bounding_box_train/ or train/ to train; hat-eval run evaluates it)");
 
   torch::manual_seed(config_.seed);
   HatConfig model_config = preset(config_.preset);
@@ -94,8 +97,8 @@ Trainer::Trainer(TrainConfig config, std::ostream& log)
   model_config.num_classes = loader_->num_classes();
   model_ = HatModel(model_config);
   if (!config_.pretrained.empty())
-    import_torchvision_backbone(*model_, read_state_dict_file(config_.pretrained),
-                                config_.pretrained);
+    import_pretrained_backbone(*model_, read_state_dict_file(config_.pretrained),
+                               config_.pretrained);
   model_->to(device_);
   if (device_.is_cuda()) {
     convert_to_channels_last(*model_);

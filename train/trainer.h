@@ -34,6 +34,8 @@ EpochRecord epoch_record_from_json(const nlohmann::json& json);
 
 class Trainer {
  public:
+  // Reads the dataset and builds the model; hat::Error for a dataset without training images
+  // (a test-only folder), a bad pretrained file or a bad setting.
   Trainer(TrainConfig config, std::ostream& log);
   ~Trainer();
 

@@ -64,7 +64,8 @@ nlohmann::json describe(const hat::HatModel& model) {
 
 int cmd_info(const std::vector<std::string>& args) {
   ArgParser p("hat-model info", "Describe a model file, or a preset with --preset.");
-  p.option("preset", "NAME", "describe this preset instead of a file (hat-r50, hat-r18, tiny)")
+  p.option("preset", "NAME",
+           "describe this preset instead of a file (hat-r50, hat-r18, hat-mnv2, tiny)")
       .flag("json", "print JSON instead of text")
       .optional_positional("FILE", "model file: checkpoint, reference or torchvision state dict");
   if (!p.parse(args)) return 0;
@@ -158,7 +159,8 @@ int cmd_embed(const std::vector<std::string>& args) {
   std::vector<cv::Mat> images;
   for (const auto& path : p.rest()) images.push_back(hat::read_rgb_image(path));
   auto loaded = hat::load_model(p.get("model"));
-  if (loaded.kind == hat::ModelFileKind::kTorchvision)
+  if (loaded.kind == hat::ModelFileKind::kTorchvision ||
+      loaded.kind == hat::ModelFileKind::kMobileNetV2)
     throw hat::Error(
         p.get("model") +
         ": an ImageNet backbone only; its HAT layers would be random (train it first)");

@@ -53,8 +53,11 @@ int cmd_train(const std::vector<std::string>& args) {
   p.option("dataset", "NAME",
            "market1501, dukemtmc, cuhk03np-labeled, cuhk03np-detected, msmt17, msmt17-v2, custom")
       .option("root", "DIR", "folder holding the dataset release")
-      .option("preset", "NAME", "hat-r50, hat-r18 or tiny")
-      .option("pretrained", "FILE", "torchvision ResNet state dict (ImageNet) for the backbone")
+      .option("preset", "NAME", "hat-r50, hat-r18, hat-mnv2 or tiny")
+      .option("pretrained", "FILE",
+              "ImageNet weights for the backbone: a torchvision ResNet state dict, or a "
+              "MobileNetV2 one "
+              "for hat-mnv2 (data/pretrained/mobilenetv2-imagenet.pth)")
       .option("output", "RUN_DIR", "run folder")
       .option("config", "FILE", "JSON training configuration")
       .repeated("set", "KEY=VALUE", "override one setting, e.g. epochs=60 or loss.margin=0.5")
@@ -132,7 +135,7 @@ int cmd_bench(const std::vector<std::string>& args) {
               "Training throughput (forward, deeply supervised losses, backward, Adam step) on "
               "random P x K\n"
               "batches, warm-up excluded.");
-  p.option("preset", "NAME", "hat-r50, hat-r18 or tiny", "hat-r18")
+  p.option("preset", "NAME", "hat-r50, hat-r18, hat-mnv2 or tiny", "hat-r18")
       .option("batch", "N", "images per batch (K = 4 per identity)", "64")
       .option("device", "D", "cpu, cuda or cuda:N", "cpu")
       .option("amp", "MODE", "off, bf16 or fp16 (CUDA)", "off")
