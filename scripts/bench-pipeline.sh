@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Benchmark of the main pipeline (pipelines/sample-video.sh) on the sample video: frames/s and
-# real-time factor (processing time / video duration) with hat-r18 and hat-r50, measured in one
-# run together with the same pipeline without embedding (detection + tracking + overlay +
-# encoding), the baseline the ratios are taken against.
+# real-time factor (processing time / video duration) with the bundled default model (hat-mnv2),
+# any other models named, and hat-r50, measured in one run together with the same pipeline without
+# embedding (detection + tracking + overlay + encoding), the baseline the ratios are taken against.
 #
-#   scripts/bench-pipeline.sh            (needs the default model: run scripts/quickstart.sh first)
+#   scripts/bench-pipeline.sh [NAME=MODEL ...]   (needs the default model: run
+#                                                 scripts/quickstart.sh first)
+# e.g. scripts/bench-pipeline.sh hat-r18=runs/r18/run/model.hat
 set -euo pipefail
 cd "$(dirname "$0")/.."
-r18=runs/default/run/model.hat
+default=runs/default/run/model.hat
 r50=runs/quickstart/reference-weights.pth
-[ -f "$r18" ] || { echo "bench-pipeline: $r18 missing: run scripts/quickstart.sh first" >&2; exit 1; }
+[ -f "$default" ] || { echo "bench-pipeline: $default missing: run scripts/quickstart.sh first" >&2; exit 1; }
+for named in "$@"; do
+  [ -f "${named#*=}" ] || { echo "bench-pipeline: ${named#*=}: no such model file" >&2; exit 1; }
+done
 if [ ! -f "$r50" ]; then
   echo "== generating hat-r50 weights in the reference format (870 MB; speed does not depend on values)"
   mkdir -p "$(dirname "$r50")"
@@ -24,14 +29,20 @@ run() {  # name, model, extra env
   echo "== $name"
   env "$@" pipelines/sample-video.sh "$model" "$out/$name" data/vtest.avi | sed -n 1p
 }
-run baseline "$r18" NO_EMBED=1
-run hat-r18 "$r18"
+names=(baseline default)
+run baseline "$default" NO_EMBED=1
+run default "$default"
+for named in "$@"; do
+  names+=("${named%%=*}")
+  run "${named%%=*}" "${named#*=}"
+done
+names+=(hat-r50 hat-r50-budget40ms)
 run hat-r50 "$r50"
 run hat-r50-budget40ms "$r50" EMBED_OPTS=time-budget=40
-.venv/bin/python - "$out" <<'PY'
+.venv/bin/python - "$out" "${names[@]}" <<'PY'
 import json, sys, os
 out = sys.argv[1]
-rows = [(n, json.load(open(os.path.join(out, n, "summary.json")))) for n in ("baseline", "hat-r18", "hat-r50", "hat-r50-budget40ms")]
+rows = [(n, json.load(open(os.path.join(out, n, "summary.json")))) for n in sys.argv[2:]]
 base = rows[0][1]["wall_seconds"]
 print(f"{'pipeline':<20} {'frames/s':>9} {'real-time factor':>17} {'embeddings':>11} {'time / baseline':>16}")
 for n, s in rows:

@@ -16,6 +16,8 @@ import sys
 import numpy as np
 import torch
 
+from random_bn import randomize_batch_norms
+
 LEVEL_ENDS = (3, 6, 13, 18)
 
 
@@ -44,13 +46,7 @@ def main(mode, wheel_dir, input_path, out):
 
         torch.manual_seed(1)
         model = torchvision.models.mobilenet_v2(weights=None)
-        with torch.no_grad():
-            for m in model.modules():  # non-trivial BN statistics, so that they must be imported
-                if isinstance(m, torch.nn.BatchNorm2d):
-                    m.running_mean.uniform_(-0.1, 0.1)
-                    m.running_var.uniform_(0.5, 1.5)
-                    m.weight.uniform_(0.5, 1.5)
-                    m.bias.uniform_(-0.1, 0.1)
+        randomize_batch_norms(model)
         torch.save(dict(model.state_dict()), os.path.join(out, "torchvision_mobilenet_v2.pth"))
     else:
         sys.exit(f"unknown mode {mode}")

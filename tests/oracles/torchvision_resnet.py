@@ -13,6 +13,8 @@ import numpy as np
 import torch
 import torchvision
 
+from random_bn import randomize_batch_norms
+
 
 def main(out):
     os.makedirs(out, exist_ok=True)
@@ -21,13 +23,8 @@ def main(out):
     np.save(os.path.join(out, "input.npy"), x.numpy())
     for name in ("resnet18", "resnet34", "resnet50"):
         model = getattr(torchvision.models, name)(weights=None).eval()
+        randomize_batch_norms(model)
         with torch.no_grad():
-            for m in model.modules():  # non-trivial BN statistics, so that they must be imported
-                if isinstance(m, torch.nn.BatchNorm2d):
-                    m.running_mean.uniform_(-0.1, 0.1)
-                    m.running_var.uniform_(0.5, 1.5)
-                    m.weight.uniform_(0.5, 1.5)
-                    m.bias.uniform_(-0.1, 0.1)
             torch.save(dict(model.state_dict()), os.path.join(out, name + ".pth"))
             y = model.maxpool(model.relu(model.bn1(model.conv1(x))))
             for k in range(1, 5):
