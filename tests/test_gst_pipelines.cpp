@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/file_io.h"
 #include "evaluation/mot_metrics.h"
 #include "gst-plugin/roi_meta.h"
 #include "tests/gst_test_support.h"
@@ -250,6 +251,40 @@ TEST(GstPipelines, MultiCameraAndSharedGalleryPipelinesRun) {
   EXPECT_TRUE(r.output.find("door,yard") != std::string::npos ||
               r.output.find("yard,door") != std::string::npos)
       << r.output;
+}
+
+TEST(GstPipelines, TwoViewsOfOneVideoFindIdentitiesAcrossTheViews) {
+  const std::string clip = sample_clip();
+  const std::string cutter = std::getenv("HAT_CUT_VIDEO_TOOL");
+  const auto count = test::run(cutter + " count " + clip);
+  ASSERT_EQ(count.exit_code, 0) << count.output;
+  EXPECT_EQ(count.output.substr(0, count.output.find(' ')), "80") << count.output;
+  const std::string out = test::scratch_dir() + "/two";
+  const auto r = test::run("EMBED_OPTS=time-budget=0 " + std::string(std::getenv("HAT_PIPELINES")) +
+                           "/two-views.sh " + test::generated("synthetic-reid-model.hat") + " " +
+                           out + " " + clip);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // The views are the clip's two halves, frame for frame.
+  for (const std::string view : {"view-a", "view-b"}) {
+    EXPECT_EQ(test::run(cutter + " count " + out + "/" + view + ".avi").output, "40 10\n") << view;
+    EXPECT_GT(std::filesystem::file_size(out + "/" + view + ".mp4"), 0u) << view;
+  }
+  EXPECT_GT(std::filesystem::file_size(out + "/gallery.db"), 0u);
+  const auto summary = nlohmann::json::parse(read_file(out + "/identities-summary.json"));
+  int tracks = 0;
+  for (const auto& [id, held] : summary["tracks_per_identity"].items()) tracks += held.size();
+  EXPECT_GT(summary["identities"].get<int>(), 0);
+  EXPECT_EQ(tracks, summary["tracks"].get<int>());  // every track in exactly one identity
+  EXPECT_NE(r.output.find("global identities: " + std::to_string(summary["identities"].get<int>())),
+            std::string::npos)
+      << r.output;
+  EXPECT_GT(
+      nlohmann::json::parse(read_file(out + "/timing.json"))["real_time_factor"].get<double>(), 0);
+  // Bad input: one line naming the file.
+  const auto bad = test::run(cutter + " cut " + clip + " " + out + "/x.avi --first 500 --count 1");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.output,
+            "hat-cut-video cut: error: " + clip + ": has 80 frames, fewer than --first 500\n");
 }
 
 }  // namespace
