@@ -24,7 +24,7 @@
 
 #include "gst-plugin/element_class.h"
 #include "gst-plugin/elements.h"
-#include "gst-plugin/person_detector.h"
+#include "detection/person_detector.h"
 #include "gst-plugin/roi_meta.h"
 #include "gst-plugin/video_frame.h"
 

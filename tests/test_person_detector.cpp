@@ -7,7 +7,7 @@
 #include <opencv2/core.hpp>
 
 #include "base/error.h"
-#include "gst-plugin/person_detector.h"
+#include "detection/person_detector.h"
 #include "tests/tiny_model.h"
 
 namespace hat {

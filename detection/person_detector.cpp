@@ -1,4 +1,4 @@
-#include "gst-plugin/person_detector.h"
+#include "detection/person_detector.h"
 
 #include <algorithm>
 #include <cmath>
