@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "model/mobilenet_v2_spec.h"
 
 namespace hat {
 
@@ -21,7 +22,9 @@ void require(bool ok, const std::string& what) {
 
 std::array<int, 4> HatConfig::stage_channels() const {
   if (backbone == Backbone::kResNet50) return {256, 512, 1024, 2048};
-  if (backbone == Backbone::kMobileNetV2) return {24, 32, 96, 1280};
+  if (backbone == Backbone::kMobileNetV2)  // the ends of stages 24, 32 and 96, the last conv
+    return {kMobileNetV2Stages[1].channels, kMobileNetV2Stages[2].channels,
+            kMobileNetV2Stages[4].channels, kMobileNetV2LastChannels};
   return {64, 128, 256, 512};
 }
 

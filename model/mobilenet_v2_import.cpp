@@ -26,11 +26,11 @@ std::string rename_bottle_key(const std::string& key, const std::string& source)
   const size_t block_end = key.find('.', features.size());
   const std::string conv = ".conv.";
   if (block_end == std::string::npos || key.compare(block_end, conv.size(), conv) != 0) return key;
-  const int block = std::stoi(key.substr(features.size(), block_end - features.size()));
+  const bool block_1 = key.compare(features.size(), block_end - features.size(), "1") == 0;
   const size_t index_begin = block_end + conv.size();
   const size_t index_end = key.find('.', index_begin);
   const std::string index = key.substr(index_begin, index_end - index_begin);
-  const auto& table = block == 1 ? kUnexpandedBlock : kExpandedBlock;  // block 1 has t = 1
+  const auto& table = block_1 ? kUnexpandedBlock : kExpandedBlock;  // only block 1 has t = 1
   const auto it = table.find(index);
   if (it == table.end() || index_end == std::string::npos)
     throw Error(source + ": key '" + key + "' is no MobileNetV2 entry");
@@ -38,10 +38,6 @@ std::string rename_bottle_key(const std::string& key, const std::string& source)
 }
 
 }  // namespace
-
-const char* to_string(MobileNetV2Layout layout) {
-  return layout == MobileNetV2Layout::kTorchvision ? "torchvision" : "MobileNetV2_bottle";
-}
 
 std::optional<MobileNetV2Layout> detect_mobilenet_v2_layout(const StateDict& state) {
   if (!state.contains("features.0.0.weight") || !state.contains("features.18.0.weight"))

@@ -13,7 +13,6 @@
 namespace hat {
 
 enum class MobileNetV2Layout { kTorchvision, kBottle };
-const char* to_string(MobileNetV2Layout layout);
 
 // The layout of a MobileNetV2 state dict (stem features.0.0 and last conv features.18.0);
 // std::nullopt for any other dict.

