@@ -80,6 +80,7 @@ FrameEmbedder::Stats FrameEmbedder::stats() const {
 
 const std::string& FrameEmbedder::preset() const { return engine_->preset(); }
 const std::string& FrameEmbedder::model_file() const { return engine_->model_file(); }
+double FrameEmbedder::match_threshold() const { return engine_->match_threshold(); }
 int FrameEmbedder::dim() const { return engine_->dim(); }
 bool FrameEmbedder::on_gpu() const { return engine_->device().is_cuda(); }
 

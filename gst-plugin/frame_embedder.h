@@ -75,6 +75,7 @@ class FrameEmbedder {
 
   const std::string& preset() const;      // e.g. "hat-r18"
   const std::string& model_file() const;  // the checkpoint's file name
+  double match_threshold() const;         // calibrated by hat-train adapt; 0: none
   int dim() const;
   bool on_gpu() const;
 

@@ -364,8 +364,8 @@ static GstFlowReturn gst_hat_embed_transform_frame_ip(GstVideoFilter* filter,
     for (size_t i = 0; i < rois.size(); ++i) {
       const auto& e = result.rois[i];
       if (e)
-        hat::gst::set_embedding(rois[i],
-                                {embedder->preset(), embedder->model_file(), e->data, e->age});
+        hat::gst::set_embedding(rois[i], {embedder->preset(), embedder->model_file(), e->data,
+                                          e->age, embedder->match_threshold()});
     }
     if (result.skipped > 0)
       GST_DEBUG_OBJECT(self, "%d embeddings skipped (budget %.1f ms)", result.skipped,

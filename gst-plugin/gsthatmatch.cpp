@@ -7,7 +7,9 @@
  * names the camera. Tracks (hattrack) with embeddings (hatembed) are aggregated per track (the
  * L2-normalised mean of the recent embeddings) and matched against a cross-camera gallery: a
  * track that no identity matches closer than `threshold` starts a new identity, and a track keeps
- * its identity until another one is closer by `hysteresis`.
+ * its identity until another one is closer by `hysteresis`. A model adapted to the site with
+ * `hat-train adapt` carries a calibrated threshold, which replaces the default 0.35 unless
+ * `threshold` is set.
  *
  * Every tracked ROI gets a `reid-identity` structure (global-id, distance, label when the person
  * is enrolled with hat-gallery). Each new, matched or switched identity is posted as a
@@ -134,6 +136,9 @@ namespace {
 // The properties: set by the application at any time, copied by the element where it uses them.
 struct MatchSettings {
   hat::MatchPolicy policy;
+  // Whether the application set `threshold`; if not, the model's calibrated threshold (carried
+  // by the embeddings) replaces the default as soon as one arrives.
+  bool threshold_set = false;
   std::string gallery_location;
   std::string events_location;
   bool post_messages = true;
@@ -228,6 +233,7 @@ static void gst_hat_match_set_property(GObject* object, guint id, const GValue* 
   switch (id) {
     case PROP_THRESHOLD:
       p.threshold = g_value_get_double(value);
+      s.threshold_set = true;
       break;
     case PROP_HYSTERESIS:
       p.hysteresis = g_value_get_double(value);
@@ -405,6 +411,22 @@ static void warn_once(GstHatMatch* self, const std::optional<hat::GalleryWarning
     GST_ELEMENT_WARNING(self, RESOURCE, WRITE, ("%s", warning->message.c_str()), (nullptr));
 }
 
+// The model's calibrated threshold becomes the policy's, unless the application set one.
+static void adopt_calibrated_threshold(GstHatMatch* self, Running& running, double threshold) {
+  auto& impl = *self->impl;
+  std::lock_guard<std::mutex> policy_lock(impl.policy_mutex);
+  hat::MatchPolicy policy;
+  {
+    std::lock_guard<std::mutex> lock(impl.settings_mutex);
+    auto& s = impl.settings;
+    if (s.threshold_set || s.policy.threshold == threshold) return;
+    s.policy.threshold = threshold;
+    policy = s.policy;
+  }
+  GST_INFO_OBJECT(self, "threshold %.4f: calibrated for the site by hat-train adapt", threshold);
+  running.matcher->set_policy(policy);
+}
+
 static GstFlowReturn gst_hat_match_chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
   namespace g = hat::gst;
   auto* self = GST_HAT_MATCH(parent);
@@ -414,6 +436,7 @@ static GstFlowReturn gst_hat_match_chain(GstPad* pad, GstObject* parent, GstBuff
   const auto rois = g::rois_of_type(buffer, g::kPersonRoiType);
   std::vector<hat::TrackObservation> observations;
   hat::EmbeddingSpace space;
+  double calibrated = 0;
   for (auto* roi : rois) {
     const auto track = g::roi_track(roi);
     if (!track) continue;
@@ -423,11 +446,13 @@ static GstFlowReturn gst_hat_match_chain(GstPad* pad, GstObject* parent, GstBuff
     o.box = {box.x, box.y, box.width, box.height};
     if (auto e = g::roi_embedding(roi); e && e->age == 0 && !e->data.empty()) {
       space = {e->model, static_cast<int>(e->data.size())};
+      calibrated = e->match_threshold;
       o.embedding = std::move(e->data);
     }
     observations.push_back(std::move(o));
   }
   if (observations.empty() || !running) return gst_pad_push(src, buffer);
+  if (calibrated > 0) adopt_calibrated_threshold(self, *running, calibrated);
 
   const std::string camera = camera_of(mpad);
   const int64_t time_us = frame_time_us(self, mpad, buffer);
@@ -686,7 +711,8 @@ static void gst_hat_match_class_init(GstHatMatchClass* klass) {
       gobject_class, PROP_THRESHOLD,
       g_param_spec_double("threshold", "Threshold",
                           "Cosine distance below which a track matches a known identity; "
-                          "otherwise it starts a new one",
+                          "otherwise it starts a new one. Unset, the model's threshold "
+                          "calibrated by hat-train adapt is taken when its embeddings carry one",
                           0.0, 2.0, d.threshold, live));
   g_object_class_install_property(
       gobject_class, PROP_HYSTERESIS,

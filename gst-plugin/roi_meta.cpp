@@ -79,12 +79,17 @@ std::optional<TrackInfo> roi_track(GstVideoRegionOfInterestMeta* roi) {
 
 void set_embedding(GstVideoRegionOfInterestMeta* roi, const Embedding& embedding) {
   GBytes* bytes = g_bytes_new(embedding.data.data(), embedding.data.size() * sizeof(float));
-  set_params(roi, gst_structure_new(kEmbeddingParams,                                 //
-                                    "model", G_TYPE_STRING, embedding.model.c_str(),  //
-                                    "model-file", G_TYPE_STRING, embedding.model_file.c_str(),
-                                    "dim", G_TYPE_INT, static_cast<int>(embedding.data.size()),
-                                    "data", G_TYPE_BYTES, bytes,  //
-                                    "age", G_TYPE_INT, embedding.age, nullptr));
+  GstStructure* params = gst_structure_new(kEmbeddingParams,                                 //
+                                           "model", G_TYPE_STRING, embedding.model.c_str(),  //
+                                           "model-file", G_TYPE_STRING,
+                                           embedding.model_file.c_str(),  //
+                                           "dim", G_TYPE_INT,
+                                           static_cast<int>(embedding.data.size()),  //
+                                           "data", G_TYPE_BYTES, bytes,              //
+                                           "age", G_TYPE_INT, embedding.age, nullptr);
+  if (embedding.match_threshold > 0)
+    gst_structure_set(params, "match-threshold", G_TYPE_DOUBLE, embedding.match_threshold, nullptr);
+  set_params(roi, params);
   g_bytes_unref(bytes);
 }
 
@@ -105,6 +110,7 @@ std::optional<Embedding> roi_embedding(GstVideoRegionOfInterestMeta* roi) {
     if (const char* model = gst_structure_get_string(s, "model")) e.model = model;
     if (const char* file = gst_structure_get_string(s, "model-file")) e.model_file = file;
     gst_structure_get_int(s, "age", &e.age);
+    gst_structure_get_double(s, "match-threshold", &e.match_threshold);
     result = std::move(e);
   }
   g_bytes_unref(bytes);

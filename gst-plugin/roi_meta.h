@@ -53,6 +53,9 @@ struct Embedding {
   std::string model_file;  // the checkpoint's file name
   std::vector<float> data;
   int age = 0;  // frames since it was computed (0: from this frame's crop)
+  // The model's calibrated match threshold (hat-train adapt), which hatmatch takes when its
+  // own threshold is not set; 0: the model has none.
+  double match_threshold = 0;
 };
 void set_embedding(GstVideoRegionOfInterestMeta* roi, const Embedding& embedding);
 std::optional<Embedding> roi_embedding(GstVideoRegionOfInterestMeta* roi);

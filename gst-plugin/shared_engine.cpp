@@ -48,7 +48,8 @@ size_t SharedEngine::loaded_count() {
 }
 
 SharedEngine::SharedEngine(LoadedModel model, const EngineOptions& options, std::string model_file)
-    : engine_(std::move(model), options),
+    : match_threshold_(calibrated_match_threshold(model.provenance).value_or(0.0)),
+      engine_(std::move(model), options),
       model_file_(std::move(model_file)),
       max_batch_(options.batch_size) {
   worker_ = std::thread([this] { run(); });

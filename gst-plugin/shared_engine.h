@@ -39,6 +39,8 @@ class SharedEngine {
   int dim() const { return engine_.dim(); }
   const std::string& preset() const { return engine_.config().preset; }
   const std::string& model_file() const { return model_file_; }
+  // The model's calibrated match threshold (hat-train adapt); 0 when it has none.
+  double match_threshold() const { return match_threshold_; }
 
   struct Stats {
     long passes = 0;    // forward passes run
@@ -55,6 +57,7 @@ class SharedEngine {
     torch::Tensor inputs;
     std::promise<torch::Tensor> result;
   };
+  double match_threshold_ = 0;  // before engine_, which takes the model over
   EmbeddingEngine engine_;
   std::string model_file_;
   int max_batch_;

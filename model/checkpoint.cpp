@@ -92,4 +92,14 @@ std::string utc_timestamp() {
   return buf;
 }
 
+std::optional<double> calibrated_match_threshold(const nlohmann::json& provenance) {
+  if (!provenance.is_object() || !provenance.contains("calibration")) return std::nullopt;
+  const auto& c = provenance["calibration"];
+  if (!c.is_object() || !c.contains("threshold") || !c["threshold"].is_number())
+    return std::nullopt;
+  const double t = c["threshold"].get<double>();
+  if (!(t > 0 && t <= 2)) return std::nullopt;
+  return t;
+}
+
 }  // namespace hat

@@ -6,6 +6,7 @@
 //   ckpt["format"] == "hat-reid-checkpoint"; json.loads(ckpt["config"]); ckpt["state_dict"]
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -41,6 +42,11 @@ Checkpoint checkpoint_from_dict(const c10::impl::GenericDict& dict, const std::s
 
 // A project checkpoint file with everything in it (training state included).
 Checkpoint read_checkpoint(const std::string& path);
+
+// The match threshold calibrated for a site by hat-train adapt (provenance "calibration" /
+// "threshold"), which hatmatch and hat-gallery use when the user sets none; nullopt when the
+// model has none (or a malformed one).
+std::optional<double> calibrated_match_threshold(const nlohmann::json& provenance);
 
 // The current UTC time as ISO 8601, for provenance.
 std::string utc_timestamp();

@@ -4,7 +4,7 @@
 # identity events (JSON lines) and the gallery file.
 #
 #   pipelines/multi-camera.sh MODEL OUT_DIR SOURCE [SOURCE...]
-#   e.g. pipelines/multi-camera.sh runs/default/run/model.hat runs/cameras \
+#   e.g. pipelines/multi-camera.sh runs/default/adapt/model.hat runs/cameras \
 #          rtsp://nvr.local:554/ch1 rtsp://nvr.local:554/ch2 /recordings/door.mp4
 #
 # A SOURCE is a file or a URI (rtsp://, http://, file://). Environment:

@@ -10,7 +10,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 url=${1:?usage: pipelines/rtsp.sh URL [MODEL] [OUT_DIR]}
-model=${2:-$root/runs/default/run/model.hat}
+model=${2:-$root/runs/default/adapt/model.hat}
 out=${3:-$root/runs/rtsp}
 mkdir -p "$out"
 export GST_PLUGIN_PATH_1_0=$root/build/gst-plugin${GST_PLUGIN_PATH_1_0:+:$GST_PLUGIN_PATH_1_0}

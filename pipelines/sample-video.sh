@@ -4,7 +4,7 @@
 #
 #   pipelines/sample-video.sh [MODEL] [OUT_DIR] [VIDEO]
 #
-# MODEL defaults to the bundled default (runs/default/run/model.hat, made by scripts/quickstart.sh),
+# MODEL defaults to the bundled default (runs/default/adapt/model.hat, made by scripts/quickstart.sh),
 # OUT_DIR to runs/pipeline, VIDEO to data/vtest.avi (extracted by scripts/install-deps.sh).
 # EMBED_OPTS adds hatembed properties (e.g. EMBED_OPTS="time-budget=50"); NO_EMBED=1 leaves
 # embedding out (detection and tracking only, the benchmark's baseline).
@@ -12,7 +12,7 @@
 # and inference-interval=3 runs it on every third frame while hattrack predicts in between.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-model=${1:-$root/runs/default/run/model.hat}
+model=${1:-$root/runs/default/adapt/model.hat}
 out=${2:-$root/runs/pipeline}
 video=${3:-$root/data/vtest.avi}
 for f in "$model" "$video"; do

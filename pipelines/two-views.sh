@@ -7,12 +7,12 @@
 #
 #   pipelines/two-views.sh [MODEL] [OUT_DIR] [VIDEO]
 #
-# MODEL defaults to the bundled default (runs/default/run/model.hat), OUT_DIR to runs/two-views,
+# MODEL defaults to the bundled default (runs/default/adapt/model.hat), OUT_DIR to runs/two-views,
 # VIDEO to data/vtest.avi. The gallery starts empty on every run (OUT_DIR/gallery.db is
 # replaced). MATCH_OPTS, EMBED_OPTS and DETECT_OPTS pass through to multi-camera.sh.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-model=${1:-$root/runs/default/run/model.hat}
+model=${1:-$root/runs/default/adapt/model.hat}
 out=${2:-$root/runs/two-views}
 video=${3:-$root/data/vtest.avi}
 for f in "$model" "$video"; do

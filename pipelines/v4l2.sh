@@ -10,7 +10,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 device=${1:-/dev/video0}
-model=${2:-$root/runs/default/run/model.hat}
+model=${2:-$root/runs/default/adapt/model.hat}
 events=${3:-$root/runs/v4l2-events.jsonl}
 export GST_PLUGIN_PATH_1_0=$root/build/gst-plugin${GST_PLUGIN_PATH_1_0:+:$GST_PLUGIN_PATH_1_0}
 exec gst-launch-1.0 -e -m v4l2src device="$device" ! videoconvert ! video/x-raw,format=I420 \

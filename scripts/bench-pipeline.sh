@@ -9,7 +9,7 @@
 # e.g. scripts/bench-pipeline.sh hat-r18=runs/r18/run/model.hat
 set -euo pipefail
 cd "$(dirname "$0")/.."
-default=runs/default/run/model.hat
+default=runs/default/adapt/model.hat
 r50=runs/quickstart/reference-weights.pth
 [ -f "$default" ] || { echo "bench-pipeline: $default missing: run scripts/quickstart.sh first" >&2; exit 1; }
 for named in "$@"; do

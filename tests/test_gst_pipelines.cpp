@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include <nlohmann/json.hpp>
+#include <opencv2/videoio.hpp>
 
 #include "base/file_io.h"
 #include "evaluation/mot_metrics.h"
@@ -87,23 +88,27 @@ std::vector<GstBuffer*> track_and_embed(const test::SyntheticVideo& video,
   return out;
 }
 
-TEST(GstPipelines, CrossCameraIdentitiesOnASyntheticTwoCameraVideoClearTheBar) {
-  test::init_gstreamer();
-  // 6 people cross camera 1, leave it, and a second later cross camera 2, whose background,
-  // lighting and colour cast differ; each is in both cameras for about as long.
-  const auto cameras = test::render_two_cameras(480, 288, 180, 6, 10, 17);
-  const std::string model = test::generated("synthetic-reid-model.hat");
+struct CrossCameraScores {
+  MotMetrics global, per_camera;
+  guint identities = 0;
+  double threshold = 0;  // hatmatch's threshold at the end
+};
+
+// Both cameras through simulated detections, hattrack and hatembed (`model`), then one hatmatch;
+// the identities scored against the truth across both cameras, and per-camera track ids alone.
+CrossCameraScores cross_camera_scores(const std::vector<test::SyntheticVideo>& cameras,
+                                      const std::string& model) {
   std::vector<std::vector<GstBuffer*>> embedded;
   for (size_t c = 0; c < cameras.size(); ++c)
     embedded.push_back(
         track_and_embed(cameras[c], test::simulated_detections(cameras[c], 0.05, 3 + c), model));
-
+  const int w = cameras[0].frames[0].cols, hgt = cameras[0].frames[0].rows;
   GstElement* match = gst_parse_launch("hatmatch sync-interval=0", nullptr);
   std::vector<GstHarness*> h;
   for (int c = 0; c < 2; ++c) {
     const std::string n = std::to_string(c);
     h.push_back(gst_harness_new_with_element(match, ("sink_" + n).c_str(), ("src_" + n).c_str()));
-    gst_harness_set_src_caps_str(h.back(), test::video_caps("I420", 480, 288).c_str());
+    gst_harness_set_src_caps_str(h.back(), test::video_caps("I420", w, hgt).c_str());
   }
   // Both cameras' frames in time order, as live streams would arrive. Camera 2's boxes are
   // shifted off camera 1's, so one sequence scores identities across both.
@@ -113,7 +118,7 @@ TEST(GstPipelines, CrossCameraIdentitiesOnASyntheticTwoCameraVideoClearTheBar) {
     for (int c = 0; c < 2; ++c) {
       const cv::Point shift(c * 10000, 0);
       for (const auto& b : cameras[c].truth[f]) t.push_back({b.id, b.box + shift});
-      ASSERT_EQ(gst_harness_push(h[c], embedded[c][f]), GST_FLOW_OK);
+      EXPECT_EQ(gst_harness_push(h[c], embedded[c][f]), GST_FLOW_OK);
       GstBuffer* out = gst_harness_pull(h[c]);
       for (auto* roi : g::rois_of_type(out, g::kPersonRoiType)) {
         const auto track = g::roi_track(roi);
@@ -128,22 +133,69 @@ TEST(GstPipelines, CrossCameraIdentitiesOnASyntheticTwoCameraVideoClearTheBar) {
     global.push_back(gl);
     per_camera.push_back(pc);
   }
-  guint identities = 0;
-  g_object_get(match, "identities", &identities, nullptr);
+  CrossCameraScores scores;
+  g_object_get(match, "identities", &scores.identities, "threshold", &scores.threshold, nullptr);
   for (auto* x : h) gst_harness_teardown(x);
   gst_object_unref(match);
+  scores.global = evaluate_tracking(truth, global);
+  scores.per_camera = evaluate_tracking(truth, per_camera);
+  return scores;
+}
 
-  const auto cross = evaluate_tracking(truth, global);
-  const auto separate = evaluate_tracking(truth, per_camera);
+TEST(GstPipelines, CrossCameraIdentitiesOnASyntheticTwoCameraVideoClearTheBar) {
+  test::init_gstreamer();
+  // 6 people cross camera 1, leave it, and a second later cross camera 2, whose background,
+  // lighting and colour cast differ; each is in both cameras for about as long.
+  const auto cameras = test::render_two_cameras(480, 288, 180, 6, 10, 17);
+  const auto s = cross_camera_scores(cameras, test::generated("synthetic-reid-model.hat"));
   std::printf("global ids:       IDF1 %.3f MOTA %.3f (switches %ld, %u identities for 6 people)\n",
-              cross.idf1, cross.mota, cross.id_switches, identities);
-  std::printf("per-camera ids:   IDF1 %.3f MOTA %.3f\n", separate.idf1, separate.mota);
+              s.global.idf1, s.global.mota, s.global.id_switches, s.identities);
+  std::printf("per-camera ids:   IDF1 %.3f MOTA %.3f\n", s.per_camera.idf1, s.per_camera.mota);
   // The bar (docs/PLUGIN.md): per-camera track ids cannot score above about 0.5 here, since each
   // person spends about half the time in each camera (measured 0.48); global ids clear 0.70
   // only when most people are recognised in the second camera (measured 0.76).
-  EXPECT_LE(separate.idf1, 0.6);
-  EXPECT_GE(cross.idf1, 0.70);
-  EXPECT_GE(cross.idf1, separate.idf1 + 0.2);
+  EXPECT_LE(s.per_camera.idf1, 0.6);
+  EXPECT_GE(s.global.idf1, 0.70);
+  EXPECT_GE(s.global.idf1, s.per_camera.idf1 + 0.2);
+}
+
+// A site video written by hat-train synth-site with its MOTChallenge ground truth.
+test::SyntheticVideo read_site_video(const std::string& stem) {
+  test::SyntheticVideo v;
+  cv::VideoCapture capture(stem + ".avi", cv::CAP_FFMPEG);
+  for (cv::Mat f; capture.read(f);) v.frames.push_back(f.clone());
+  v.truth.resize(v.frames.size());
+  v.visibility.resize(v.frames.size());
+  std::ifstream in(stem + ".txt");
+  for (std::string line; std::getline(in, line);) {
+    int f, id, x, y, w, h;
+    if (std::sscanf(line.c_str(), "%d,%d,%d,%d,%d,%d", &f, &id, &x, &y, &w, &h) != 6) continue;
+    if (f < 1 || f > static_cast<int>(v.frames.size())) continue;
+    v.truth[f - 1].push_back({id, cv::Rect(x, y, w, h)});
+    v.visibility[f - 1].push_back(1.0);  // the simulated detector sees everyone in the frame
+  }
+  return v;
+}
+
+TEST(GstPipelines, AdaptingToAnUnseenSiteRaisesItsCrossCameraIdf1) {
+  test::init_gstreamer();
+  // The test videos of the synthetic site that tests/oracles/adapt_synthetic_site.sh adapted the
+  // synthetic model to: other people than those it adapted on, under the same two cameras.
+  const std::string site = test::generated("synthetic-site");
+  std::vector<test::SyntheticVideo> cameras = {read_site_video(site + "/site/test-videos/cam-1"),
+                                               read_site_video(site + "/site/test-videos/cam-2")};
+  ASSERT_GT(cameras[0].frames.size(), 100u);
+  const auto before = cross_camera_scores(cameras, test::generated("synthetic-reid-model.hat"));
+  const auto after = cross_camera_scores(cameras, site + "/run/model.hat");
+  for (const auto& [name, s] : {std::pair{"before adapt", before}, std::pair{"after adapt", after}})
+    std::printf(
+        "%-13s global IDF1 %.3f MOTA %.3f, %u identities for 12 people (threshold %.3f); "
+        "per-camera IDF1 %.3f\n",
+        name, s.global.idf1, s.global.mota, s.identities, s.threshold, s.per_camera.idf1);
+  // The adapted model's calibrated threshold reached hatmatch, which had none set.
+  EXPECT_NE(after.threshold, before.threshold);
+  // Measured 0.488 -> 0.540 (8 identities for 12 people either way): the bar asks for +0.03.
+  EXPECT_GE(after.global.idf1, before.global.idf1 + 0.03);
 }
 
 std::string read_text(const std::string& path) {

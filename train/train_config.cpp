@@ -1,6 +1,7 @@
 #include "train/train_config.h"
 
 #include "base/error.h"
+#include "base/json_settings.h"
 
 namespace hat {
 
@@ -10,6 +11,7 @@ nlohmann::json to_json(const TrainConfig& c) {
           {"output", c.output},
           {"preset", c.preset},
           {"pretrained", c.pretrained},
+          {"init", c.init},
           {"msmt17_train_only", c.msmt17_train_only},
           {"epochs", c.epochs},
           {"p", c.p},
@@ -46,30 +48,24 @@ nlohmann::json to_json(const TrainConfig& c) {
 
 namespace {
 
+constexpr const char* kWhat = "training configuration";
+
 template <typename T>
 void read(const nlohmann::json& j, const char* key, T& out) {
-  if (!j.contains(key)) return;
-  try {
-    out = j.at(key).get<T>();
-  } catch (const nlohmann::json::exception&) {
-    throw Error(std::string("training configuration: '") + key + "' has the wrong type (" +
-                j.at(key).dump() + ")");
-  }
+  read_setting(j, key, out, kWhat);
 }
 
 }  // namespace
 
 TrainConfig train_config_from_json(const nlohmann::json& j, const TrainConfig& defaults) {
-  if (!j.is_object()) throw Error("training configuration must be a JSON object");
-  const auto known = to_json(defaults);
-  for (const auto& [key, value] : j.items())
-    if (!known.contains(key)) throw Error("training configuration: unknown key '" + key + "'");
+  check_known_keys(j, to_json(defaults), kWhat);
   TrainConfig c = defaults;
   read(j, "dataset", c.dataset);
   read(j, "root", c.root);
   read(j, "output", c.output);
   read(j, "preset", c.preset);
   read(j, "pretrained", c.pretrained);
+  read(j, "init", c.init);
   read(j, "msmt17_train_only", c.msmt17_train_only);
   read(j, "epochs", c.epochs);
   read(j, "p", c.p);

@@ -16,6 +16,9 @@ struct TrainConfig {
   std::string dataset, root, output;
   std::string preset = "hat-r18";
   std::string pretrained;  // ImageNet backbone weights (model/pretrained_import.h)
+  // A model file of the same preset whose weights start the run (its classifiers too when they
+  // have the same number of identities; else those start fresh): fine-tuning, hat-train adapt.
+  std::string init;
   bool msmt17_train_only = false;
 
   int epochs = 150;

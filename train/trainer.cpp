@@ -74,11 +74,23 @@ EpochRecord epoch_record_from_json(const nlohmann::json& j) {
 
 Trainer::Trainer(TrainConfig config, std::ostream& log)
     : config_(std::move(config)), log_(log), device_(parse_device(config_.device)) {
-  if (config_.output.empty()) throw Error("no run folder given (--output)");
-  if (config_.threads > 0) torch::set_num_threads(config_.threads);
   ReaderOptions reader;
   reader.msmt17_train_only = config_.msmt17_train_only;
   data_ = read_dataset(config_.dataset, config_.root, reader, log_);
+  build();
+}
+
+Trainer::Trainer(TrainConfig config, ReidDataset data, std::ostream& log)
+    : config_(std::move(config)),
+      log_(log),
+      data_(std::move(data)),
+      device_(parse_device(config_.device)) {
+  build();
+}
+
+void Trainer::build() {
+  if (config_.output.empty()) throw Error("no run folder given (--output)");
+  if (config_.threads > 0) torch::set_num_threads(config_.threads);
   if (data_.train.empty())
     throw Error(config_.root + ": no training images (" + config_.dataset +
                 " needs bounding_box_train/ or train/ to train; hat-eval run evaluates it)");
@@ -99,6 +111,7 @@ Trainer::Trainer(TrainConfig config, std::ostream& log)
   if (!config_.pretrained.empty())
     import_pretrained_backbone(*model_, read_state_dict_file(config_.pretrained),
                                config_.pretrained);
+  if (!config_.init.empty()) initialise_from(config_.init);
   model_->to(device_);
   if (device_.is_cuda()) {
     convert_to_channels_last(*model_);
@@ -107,6 +120,34 @@ Trainer::Trainer(TrainConfig config, std::ostream& log)
   }
   optimizer_options_ = {config_.lr, config_.weight_decay, config_.transformer_lr_factor};
   optimizer_ = make_optimizer(*model_, optimizer_options_);
+}
+
+void Trainer::initialise_from(const std::string& path) {
+  LoadOptions options;
+  options.expect_preset = config_.preset;
+  const LoadedModel init = load_model(path, options);
+  const StateDict source = module_state(*init.model);
+  torch::NoGradGuard no_grad;
+  int copied = 0, fresh = 0;
+  StateDict target = module_state(*model_);
+  for (auto& entry : target) {
+    const std::string& key = entry.key();
+    const torch::Tensor* from = source.find(key);
+    const bool classifier = key.find("classifier") != std::string::npos;
+    if (from && from->sizes() == entry.value().sizes()) {
+      entry.value().copy_(*from);
+      ++copied;
+    } else if (classifier) {
+      ++fresh;  // another number of identities: this classifier starts fresh
+    } else {
+      throw Error(path + ": '" + key + "' " +
+                  (from ? "has shape " + shape_string(from->sizes()) + ", the model needs " +
+                              shape_string(entry.value().sizes())
+                        : "is missing"));
+    }
+  }
+  log_ << "initialised from " << path << " (" << copied << " tensors"
+       << (fresh ? ", " + std::to_string(fresh) + " classifier tensors fresh" : "") << ")\n";
 }
 
 Trainer::~Trainer() = default;
@@ -245,6 +286,7 @@ void Trainer::save_checkpoint_files(bool final) {
                      {"epoch", completed_},
                      {"metrics", last_metrics},
                      {"pretrained", config_.pretrained},
+                     {"init", config_.init},
                      {"seed", config_.seed},
                      {"created", utc_timestamp()}};
   if (final) save_checkpoint(config_.output + "/model.hat", ckpt);
@@ -307,7 +349,8 @@ void Trainer::run(bool resume) {
     EpochRecord r = train_epoch(epoch);
     completed_ = epoch + 1;
     const bool last = completed_ == config_.epochs;
-    if (last || (config_.eval_every > 0 && completed_ % config_.eval_every == 0))
+    const bool evaluable = !data_.query.empty() && !data_.gallery.empty();
+    if (evaluable && (last || (config_.eval_every > 0 && completed_ % config_.eval_every == 0)))
       r.metrics = to_json(evaluate());
     history_.push_back(r);
     char line[256];

@@ -37,6 +37,9 @@ class Trainer {
   // Reads the dataset and builds the model; hat::Error for a dataset without training images
   // (a test-only folder), a bad pretrained file or a bad setting.
   Trainer(TrainConfig config, std::ostream& log);
+  // Trains on `data` as given (config.dataset and config.root only name it): pseudo-labelled
+  // crops from hat-train adapt. Without query images nothing is evaluated (metrics stay null).
+  Trainer(TrainConfig config, ReidDataset data, std::ostream& log);
   ~Trainer();
 
   // Trains up to config.epochs. With `resume`, continues from RUN_DIR/last.hat exactly where it
@@ -56,6 +59,8 @@ class Trainer {
   void save_checkpoint_files(bool final);
   void restore(const std::string& path);
   void write_log_and_curves() const;
+  void build();
+  void initialise_from(const std::string& path);
 
   TrainConfig config_;
   std::ostream& log_;

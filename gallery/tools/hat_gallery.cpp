@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <queue>
 #include <sstream>
 
@@ -44,10 +45,13 @@ void add_gallery_option(ArgParser& p) {
   p.option("gallery", "FILE", "the gallery file (hatmatch's gallery-location)");
 }
 
-// The --model's L2-normalised embeddings of RGB images, and the space they belong to.
-torch::Tensor embed(const ArgParser& p, const std::vector<cv::Mat>& rgb,
-                    hat::EmbeddingSpace& space) {
-  hat::EmbeddingEngine engine(hat::load_model(p.get("model")), hat::engine_options(p));
+// The --model's L2-normalised embeddings of RGB images, the space they belong to and the
+// model's calibrated match threshold (hat-train adapt), if it has one.
+torch::Tensor embed(const ArgParser& p, const std::vector<cv::Mat>& rgb, hat::EmbeddingSpace& space,
+                    std::optional<double>* calibrated = nullptr) {
+  hat::LoadedModel model = hat::load_model(p.get("model"));
+  if (calibrated) *calibrated = hat::calibrated_match_threshold(model.provenance);
+  hat::EmbeddingEngine engine(std::move(model), hat::engine_options(p));
   space = {engine.config().preset, engine.dim()};
   return torch::nn::functional::normalize(engine.embed_images(rgb),
                                           torch::nn::functional::NormalizeFuncOptions().dim(1));
@@ -138,15 +142,20 @@ int cmd_search(const std::vector<std::string>& args) {
   p.option("model", "FILE", "the model the gallery was made with")
       .option("image", "FILE", "an image of the person")
       .option("top", "K", "sightings to show", "10")
-      .option("max-distance", "D", "only sightings closer than this cosine distance", "2")
+      .option("max-distance", "D",
+              "only sightings closer than this cosine distance (default: the model's threshold "
+              "calibrated by hat-train adapt, else 2: no limit)")
       .flag("json", "print JSON instead of a table");
   hat::add_engine_options(p, "1");
   if (!p.parse(args)) return 0;
   const int top = p.get_int("top", 1, 1000000);
-  const double max_distance = std::stod(p.get("max-distance"));
+  std::optional<double> calibrated;
   const hat::GalleryStore store(p.get("gallery"), {.read_only = true});
   hat::EmbeddingSpace space;
-  const auto query = embed(p, {hat::read_rgb_image(p.get("image"))}, space).contiguous();
+  const auto query =
+      embed(p, {hat::read_rgb_image(p.get("image"))}, space, &calibrated).contiguous();
+  const double max_distance =
+      p.has("max-distance") ? std::stod(p.get("max-distance")) : calibrated.value_or(2.0);
   store.check_space(space);
   const float* q = query.data_ptr<float>();
   struct Hit {

@@ -19,7 +19,9 @@
 #include "model/flops.h"
 #include "train/losses.h"
 #include "train/optimizer.h"
+#include "train/site_adapter.h"
 #include "train/synthetic_dataset.h"
+#include "train/synthetic_site.h"
 #include "train/trainer.h"
 
 namespace {
@@ -28,7 +30,9 @@ using hat::ArgParser;
 
 constexpr const char* kTop =
     R"(usage: hat-train [train] --dataset NAME --root DIR --output RUN_DIR [OPTIONS]
+       hat-train adapt --model FILE --video FILE|DIR [--video ...] --output RUN_DIR [OPTIONS]
        hat-train synth --layout LAYOUT --out DIR --ids N [OPTIONS]
+       hat-train synth-site --out DIR [OPTIONS]
        hat-train bench --preset NAME [--batch N] [--device D]
 
 Train HAT person re-identification models with the paper's recipe (P x K = 16 x 4, label-smoothed
@@ -37,7 +41,9 @@ epochs), on Market-1501, DukeMTMC-reID, CUHK03-NP, MSMT17 or custom data.
 
 commands:
   train   train (the default command); --resume continues a run exactly
+  adapt   adapt a model to a site's unlabeled video (self-supervised) and calibrate its threshold
   synth   write a synthetic dataset in a benchmark's layout (procedural people and cameras)
+  synth-site  write a synthetic two-camera site: unlabeled videos for adapt, labeled test crops
   bench   measure training images/s on random data
 
 'hat-train COMMAND --help' describes a command.
@@ -100,6 +106,70 @@ int cmd_train(const std::vector<std::string>& args) {
   return 0;
 }
 
+int cmd_adapt(const std::vector<std::string>& args) {
+  ArgParser p(
+      "hat-train adapt",
+      "Adapt a model to a site from its own unlabeled video, one file (or folder of files) per\n"
+      "camera. Tracklets are mined with hatdetect's and hattrack's code; each tracklet is a\n"
+      "pseudo-identity, two tracklets seen in one frame are two people, and tracklets of one "
+      "person\n"
+      "are merged across time and cameras by clustering (never two seen together). Each round\n"
+      "re-clusters and trains the HAT recipe from the current model. The match threshold is then\n"
+      "calibrated at --target-fmr and stored in RUN_DIR/model.hat, where hatmatch and hat-gallery\n"
+      "take it as their default. RUN_DIR also receives tracklets.json, crops/, round-N/ (a "
+      "hat-train\n"
+      "run each), calibration.json and distances.png. --set KEY=VALUE changes any setting of\n"
+      "RUN_DIR/adapt.json (e.g. mining.min_length=30, train.lr=2e-4).");
+  p.option("model", "FILE", "the initial model (e.g. the bundled data/models/default.hat)")
+      .repeated("video", "FILE|DIR", "a camera's video file, or a folder of them")
+      .option("output", "RUN_DIR", "run folder")
+      .option("preset", "NAME", "refuse an initial model of another preset")
+      .option("detector", "NAME", "background (fixed cameras), hog, or an .onnx detector file")
+      .option("rounds", "N", "cluster-and-train rounds (2)")
+      .option("epochs-per-round", "N", "training epochs per round (20)")
+      .option("target-fmr", "RATE", "false-match rate for the calibrated threshold (0.01)")
+      .option("max-frames", "N", "read at most N frames of each video")
+      .option("config", "FILE", "JSON adapt settings")
+      .repeated("set", "KEY=VALUE", "override one setting")
+      .option("seed", "S", "random seed; runs on the CPU are deterministic")
+      .option("device", "D", "cpu, cuda or cuda:N")
+      .flag("resume", "continue RUN_DIR where it stopped")
+      .flag("quiet", "no progress bars");
+  if (!p.parse(args)) return 0;
+  nlohmann::json config = nlohmann::json::object();
+  if (p.has("config")) {
+    try {
+      config = nlohmann::json::parse(hat::read_file(p.get("config")));
+    } catch (const nlohmann::json::exception& e) {
+      throw hat::Error(p.get("config") + ": not valid JSON (" + std::string(e.what()) + ")");
+    }
+  }
+  for (const char* key : {"model", "output", "preset", "device"})
+    if (p.has(key)) config[key] = p.get(key);
+  if (!p.get_all("video").empty()) config["videos"] = p.get_all("video");
+  if (p.has("detector")) config["mining"]["detector"] = p.get("detector");
+  if (p.has("max-frames")) config["mining"]["max_frames"] = p.get_int("max-frames", 1, 1 << 30);
+  if (p.has("rounds")) config["rounds"] = p.get_int("rounds", 1, 100);
+  if (p.has("epochs-per-round"))
+    config["epochs_per_round"] = p.get_int("epochs-per-round", 1, 10000);
+  if (p.has("target-fmr")) config["target_false_match_rate"] = std::stod(p.get("target-fmr"));
+  if (p.has("seed")) config["seed"] = p.get_int("seed", 0, 1 << 30);
+  if (p.flag_set("quiet")) config["progress"] = false;
+  for (const auto& s : p.get_all("set")) hat::apply_override(config, s);
+  const hat::AdaptConfig ac = hat::adapt_config_from_json(config);
+  if (ac.model.empty() || ac.videos.empty() || ac.output.empty())
+    throw hat::UsageError("--model, --video and --output are required");
+  const auto r = hat::adapt_to_site(ac, p.flag_set("resume"), std::cerr);
+  std::cout << "adapted " << ac.model << " to " << r.tracklets_per_video.size()
+            << " camera(s): " << r.tracklets << " tracklets, " << r.co_occurring_pairs
+            << " co-occurring pairs, " << r.pseudo_identities << " pseudo-identities\n"
+            << std::fixed << std::setprecision(4) << "match threshold " << r.calibration.threshold
+            << " (false matches " << std::setprecision(1) << 100 * r.calibration.false_match_rate
+            << " %, true matches " << 100 * r.calibration.true_match_rate
+            << " %)\nmodel: " << r.model << "\ndistances: " << ac.output << "/distances.png\n";
+  return 0;
+}
+
 int cmd_synth(const std::vector<std::string>& args) {
   ArgParser p(
       "hat-train synth",
@@ -127,6 +197,28 @@ int cmd_synth(const std::vector<std::string>& args) {
   o.junk = p.get_int("junk", 0, 10000000);
   o.seed = static_cast<uint64_t>(p.get_int("seed", 0, 1 << 30));
   hat::write_synthetic_dataset(o, std::cout);
+  return 0;
+}
+
+int cmd_synth_site(const std::vector<std::string>& args) {
+  ArgParser p("hat-train synth-site",
+              "Write a synthetic two-camera site in a look the synthetic training sets never have "
+              "(pastel\n"
+              "clothes, sodium-light casts, low light, blur, paved backgrounds): DIR/videos/ "
+              "(unlabeled, for\n"
+              "hat-train adapt), DIR/test/ (labeled crops of other people, Market-1501 layout, for "
+              "hat-eval)\n"
+              "and DIR/test-videos/ with MOTChallenge ground truth.");
+  p.option("out", "DIR", "site folder")
+      .option("people", "N", "people in the adaptation videos", "12")
+      .option("test-people", "N", "other people in the test crops and videos", "12")
+      .option("seed", "S", "random seed", "0");
+  if (!p.parse(args)) return 0;
+  hat::SiteOptions o;
+  o.people = p.get_int("people", 2, 1000);
+  o.test_people = p.get_int("test-people", 2, 1000);
+  o.seed = static_cast<uint64_t>(p.get_int("seed", 0, 1 << 30));
+  hat::write_synthetic_site(o, p.get("out"), std::cout);
   return 0;
 }
 
@@ -223,6 +315,10 @@ int main(int argc, char** argv) {
       std::string(argv[1]) != "-h" && std::string(argv[1]) != "--version")
     args.insert(args.begin() + 1, train);
   return hat::run_tool("hat-train", kTop,
-                       {{"train", cmd_train}, {"synth", cmd_synth}, {"bench", cmd_bench}},
+                       {{"train", cmd_train},
+                        {"adapt", cmd_adapt},
+                        {"synth", cmd_synth},
+                        {"synth-site", cmd_synth_site},
+                        {"bench", cmd_bench}},
                        static_cast<int>(args.size()), args.data(), hat::torch_error_line);
 }

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# A synthetic two-camera site in a look the source model never saw, and the tests' synthetic
+# model adapted to it with `hat-train adapt` on the site's unlabeled videos (about a minute and a
+# half on 2 cores): OUT/site (hat-train synth-site, seed 0) and OUT/run (the adapt run folder),
+# for the adaptation tests and the cross-camera pipeline test.
+set -euo pipefail
+train=$1 model=$2 stamp=$3
+out=$(cd "$(dirname "$stamp")" && pwd)/synthetic-site
+rm -rf "$out"
+mkdir -p "$out"
+"$train" synth-site --out "$out/site" --seed 0 >/dev/null
+OMP_NUM_THREADS=${HAT_TRAIN_THREADS:-2} "$train" adapt --model "$model" --video "$out/site/videos" \
+  --output "$out/run" --seed 0 --quiet >"$out/adapt.txt" 2>"$out/adapt.log"
+cp "$out/adapt.txt" "$stamp"
