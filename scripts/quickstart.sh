@@ -60,7 +60,7 @@ if [ ! -f "$default/adapt/model.hat" ]; then
     --count $((frames - frames / 2))
   rm -rf "$default/adapt"
   build/train/hat-train adapt --model "$default/run/model.hat" --video "$default/views" \
-    --output "$default/adapt" --epochs-per-round 10 --seed 0 --quiet
+    --output "$default/adapt" --epochs-per-round 10 --set train.max_batches_per_epoch=8 --seed 0 --quiet
   trained=$(( ${trained:-0} + SECONDS - start))
 else
   echo "== reusing the adapted default model $default/adapt/model.hat (delete it to adapt again)"

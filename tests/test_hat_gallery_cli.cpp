@@ -77,5 +77,36 @@ TEST(HatGalleryCli, EnrollListSearchPurgeExportAndErrors) {
   EXPECT_EQ(read_file(gallery), before);
 }
 
+TEST(HatGalleryCli, SearchTakesTheModelsCalibratedThresholdAsItsDefaultMaxDistance) {
+  // The model that tests/oracles/adapt_synthetic_site.sh adapted and calibrated.
+  const std::string run = test::generated("synthetic-site") + "/run";
+  const std::string tool = test::hat_gallery_tool(), dir = test::scratch_dir();
+  const std::string gallery = dir + "/gallery.db", model = run + "/model.hat";
+  const double threshold =
+      nlohmann::json::parse(read_file(run + "/calibration.json"))["threshold"].get<double>();
+  std::vector<std::string> images;
+  for (int i = 0; i < 4; ++i) {
+    images.push_back(dir + "/p" + std::to_string(i) + ".png");
+    cv::imwrite(images.back(),
+                render_person(make_identity(i % 2 ? 7 : 8), make_camera(i), 20 + i, {64, 128}));
+  }
+  auto r = test::run(tool + " enroll --gallery " + gallery + " --name a --model " + model + " " +
+                     images[0] + " " + images[1] + " " + images[2]);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string search = tool + " search --gallery " + gallery + " --model " + model +
+                             " --image " + images[3] + " --top 3 --json";
+  r = test::run(search + " --max-distance 2");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto all = nlohmann::json::parse(r.output);
+  ASSERT_EQ(all.size(), 3u);
+  r = test::run(search);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto calibrated = nlohmann::json::parse(r.output);
+  // Exactly the sightings closer than the calibrated threshold.
+  size_t closer = 0;
+  for (const auto& h : all) closer += h["distance"].get<double>() < threshold;
+  EXPECT_EQ(calibrated.size(), closer) << "threshold " << threshold << ": " << all.dump();
+}
+
 }  // namespace
 }  // namespace hat
