@@ -8,26 +8,31 @@
 #   (b) hat-mnv2 from ImageNet MobileNetV2, trained on the same set (the Quick start's first step),
 #   (c) (b) adapted with `hat-train adapt` on the site's two unlabeled videos (the Quick start's settings: 2 rounds of 10 epochs of at most 8 batches),
 # with the time each stage takes, as Markdown tables. Everything runs in one go, one thing at a
-# time, so the times compare.
-#   scripts/bench-adapt.sh        (about 25 minutes on 2 cores)
+# time, so the times compare. (a) and (b) of an earlier run are reused when their models are
+# there (delete runs/bench-adapt to train them again).
+#   scripts/bench-adapt.sh        (about 30 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=runs/bench-adapt
-rm -rf "$out"
 mkdir -p "$out"
+rm -rf "$out"/site-* "$out"/c-* "$out"/eval-*
 timed() {  # name, then a command; its seconds land in $out/NAME.seconds
   local name=$1 start=$SECONDS
   shift
   "$@" >"$out/$name.log" 2>&1 || { cat "$out/$name.log" >&2; exit 1; }
   echo $((SECONDS - start)) >"$out/$name.seconds"
 }
-timed synth build/train/hat-train synth --layout market1501 --out "$out/data" --ids 100 \
-  --distractors 20 --junk 5 --seed 0
-common=(--dataset market1501 --root "$out/data" --epochs 8 --set warmup_epochs=1 --set eval_every=4
-  --quiet)
-timed train-a build/train/hat-train "${common[@]}" --output "$out/a" --preset hat-r18 --set lr=6e-4
-timed train-b build/train/hat-train "${common[@]}" --output "$out/b" --preset hat-mnv2 \
-  --set lr=3.5e-4 --pretrained data/pretrained/mobilenetv2-imagenet.pth
+if [ ! -f "$out/a/model.hat" ] || [ ! -f "$out/b/model.hat" ]; then
+  rm -rf "$out/data" "$out/a" "$out/b"
+  timed synth build/train/hat-train synth --layout market1501 --out "$out/data" --ids 100 \
+    --distractors 20 --junk 5 --seed 0
+  common=(--dataset market1501 --root "$out/data" --epochs 8 --set warmup_epochs=1
+    --set eval_every=4 --quiet)
+  timed train-a build/train/hat-train "${common[@]}" --output "$out/a" --preset hat-r18 \
+    --set lr=6e-4
+  timed train-b build/train/hat-train "${common[@]}" --output "$out/b" --preset hat-mnv2 \
+    --set lr=3.5e-4 --pretrained data/pretrained/mobilenetv2-imagenet.pth
+fi
 for seed in 0 1; do
   site=$out/site-$seed
   timed site-$seed build/train/hat-train synth-site --out "$site" --seed $seed

@@ -8,15 +8,34 @@
 #include <map>
 #include <set>
 
+#include "base/error.h"
 #include "model/state_dict.h"
 #include "train/augmentations.h"
 #include "train/losses.h"
 #include "train/lr_schedule.h"
 #include "train/optimizer.h"
 #include "train/pk_sampler.h"
+#include "train/train_config.h"
 
 namespace hat {
 namespace {
+
+TEST(TrainConfig, OverridesSetNestedKeysAndCreateSectionsNotYetGiven) {
+  nlohmann::json config = nlohmann::json::object();
+  apply_override(config, "train.max_batches_per_epoch=8");  // hat-train adapt's "train" section
+  apply_override(config, "loss.margin=0.5");
+  apply_override(config, "preset=hat-mnv2");
+  EXPECT_EQ(config["train"]["max_batches_per_epoch"], 8);
+  EXPECT_EQ(config["loss"]["margin"], 0.5);
+  EXPECT_EQ(config["preset"], "hat-mnv2");
+  EXPECT_THROW(apply_override(config, "preset.x=1"), Error);  // not a section
+  EXPECT_THROW(apply_override(config, "no-equals"), Error);
+  config.erase("train");
+  const TrainConfig c = train_config_from_json(config);
+  EXPECT_DOUBLE_EQ(c.loss.margin, 0.5);
+  EXPECT_THROW(train_config_from_json({{"epochs", "many"}}), Error);
+  EXPECT_THROW(train_config_from_json({{"no_such_key", 1}}), Error);
+}
 
 TEST(LrSchedule, WarmupThenStepsOfPointFour) {
   LrSchedule s;

@@ -128,6 +128,7 @@ void apply_override(nlohmann::json& config, const std::string& assignment) {
   size_t start = 0;
   for (size_t dot; (dot = key.find('.', start)) != std::string::npos; start = dot + 1) {
     node = &(*node)[key.substr(start, dot - start)];
+    if (node->is_null()) *node = nlohmann::json::object();  // a section not given yet
     if (!node->is_object())
       throw Error("override '" + assignment + "': '" + key.substr(0, dot) + "' is not a section");
   }
