@@ -51,7 +51,7 @@ else
   echo "== reusing the synthetic-trained model $default/run/model.hat (delete it to train again)"
 fi
 if [ ! -f "$default/adapt/model.hat" ]; then
-  echo "== adapting it to the sample video without labels: hat-train adapt on its two views (about 4 minutes on 2 cores)"
+  echo "== adapting it to the sample video without labels: hat-train adapt on its two views (about 6 minutes on 2 cores)"
   start=$SECONDS
   read -r frames _ < <(build/pipelines/hat-cut-video count data/vtest.avi)
   mkdir -p "$default/views"
