@@ -1,9 +1,12 @@
 #include "evaluation/mot_metrics.h"
 
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <set>
 #include <stdexcept>
 
+#include "base/error.h"
 #include "tracking/box_iou.h"
 #include "tracking/linear_assignment.h"
 
@@ -11,6 +14,19 @@ namespace hat {
 
 using tracking::box_iou;
 using tracking::solve_assignment;
+
+TrackSequence read_mot_file(const std::string& path, size_t frames) {
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot read the MOTChallenge file");
+  TrackSequence boxes(frames);
+  for (std::string line; std::getline(in, line);) {
+    int f, id, x, y, w, h;
+    if (std::sscanf(line.c_str(), "%d,%d,%d,%d,%d,%d", &f, &id, &x, &y, &w, &h) != 6) continue;
+    if (f >= 1 && static_cast<size_t>(f) <= frames)
+      boxes[static_cast<size_t>(f - 1)].push_back({id, cv::Rect(x, y, w, h)});
+  }
+  return boxes;
+}
 
 MotMetrics evaluate_tracking(const TrackSequence& truth, const TrackSequence& tracked,
                              double iou_threshold) {

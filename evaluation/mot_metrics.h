@@ -3,6 +3,7 @@
 // (tracking/box_iou) by minimum-cost assignment (tracking/linear_assignment).
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -26,6 +27,10 @@ struct MotMetrics {
   long id_switches = 0;
   long idtp = 0;
 };
+
+// A MOTChallenge file (frame, id, x, y, w, h, ...; frames 1-based) as `frames` frames of boxes;
+// lines of frames beyond them are left out. hat::Error when the file cannot be read.
+TrackSequence read_mot_file(const std::string& path, size_t frames);
 
 MotMetrics evaluate_tracking(const TrackSequence& truth, const TrackSequence& tracked,
                              double iou_threshold = 0.5);

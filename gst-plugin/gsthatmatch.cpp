@@ -33,6 +33,7 @@
  */
 #include <gst/gst.h>
 
+#include <atomic>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -164,6 +165,8 @@ struct MatchElement {
   std::mutex state_mutex;
   std::shared_ptr<Running> running;
   std::optional<hat::GalleryWarning> last_warning;  // the last one posted
+  // The calibrated threshold last handled, so that frames after the first skip the locks.
+  std::atomic<double> calibrated_seen{0.0};
   gint64 anchor_us = 0;  // Unix time of running time 0, fixed by the first buffer
   bool anchored = false;
 };
@@ -414,6 +417,7 @@ static void warn_once(GstHatMatch* self, const std::optional<hat::GalleryWarning
 // The model's calibrated threshold becomes the policy's, unless the application set one.
 static void adopt_calibrated_threshold(GstHatMatch* self, Running& running, double threshold) {
   auto& impl = *self->impl;
+  if (impl.calibrated_seen.exchange(threshold) == threshold) return;
   std::lock_guard<std::mutex> policy_lock(impl.policy_mutex);
   hat::MatchPolicy policy;
   {

@@ -164,16 +164,9 @@ test::SyntheticVideo read_site_video(const std::string& stem) {
   test::SyntheticVideo v;
   cv::VideoCapture capture(stem + ".avi", cv::CAP_FFMPEG);
   for (cv::Mat f; capture.read(f);) v.frames.push_back(f.clone());
-  v.truth.resize(v.frames.size());
-  v.visibility.resize(v.frames.size());
-  std::ifstream in(stem + ".txt");
-  for (std::string line; std::getline(in, line);) {
-    int f, id, x, y, w, h;
-    if (std::sscanf(line.c_str(), "%d,%d,%d,%d,%d,%d", &f, &id, &x, &y, &w, &h) != 6) continue;
-    if (f < 1 || f > static_cast<int>(v.frames.size())) continue;
-    v.truth[f - 1].push_back({id, cv::Rect(x, y, w, h)});
-    v.visibility[f - 1].push_back(1.0);  // the simulated detector sees everyone in the frame
-  }
+  v.truth = read_mot_file(stem + ".txt", v.frames.size());
+  for (const auto& frame : v.truth)  // the simulated detector sees everyone in the frame
+    v.visibility.emplace_back(frame.size(), 1.0);
   return v;
 }
 

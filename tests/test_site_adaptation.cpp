@@ -17,8 +17,10 @@
 
 #include "base/error.h"
 #include "base/file_io.h"
+#include "evaluation/mot_metrics.h"
 #include "model/checkpoint.h"
 #include "tests/test_env.h"
+#include "tracking/box_iou.h"
 #include "train/match_calibration.h"
 #include "train/site_adapter.h"
 #include "train/synthetic_site.h"
@@ -31,24 +33,6 @@ namespace {
 std::string site_dir() { return test::generated("synthetic-site"); }
 
 nlohmann::json read_json(const std::string& path) { return nlohmann::json::parse(read_file(path)); }
-
-// Ground truth of a site video: (frame 0-based) -> (id, box).
-std::map<int, std::vector<std::pair<int, cv::Rect>>> read_truth(const std::string& path) {
-  std::map<int, std::vector<std::pair<int, cv::Rect>>> truth;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    int f, id, x, y, w, h;
-    if (std::sscanf(line.c_str(), "%d,%d,%d,%d,%d,%d", &f, &id, &x, &y, &w, &h) == 6)
-      truth[f - 1].push_back({id, cv::Rect(x, y, w, h)});
-  }
-  return truth;
-}
-
-double iou(const cv::Rect& a, const cv::Rect& b) {
-  const double i = (a & b).area();
-  return i / (a.area() + b.area() - i);
-}
 
 double mean_ap(const std::string& model, const std::string& root) {
   const std::string json = test::scratch_dir() + "/metrics.json";
@@ -166,14 +150,13 @@ TEST(TrackletMiner, FindsTheWalkersOfASyntheticSiteAsPureTracklets) {
     EXPECT_GE(static_cast<int>(t.frames.size()), mo.min_length);
     EXPECT_GE(t.crops.size(), 2u);
     for (const auto& crop : t.crops) EXPECT_TRUE(std::filesystem::exists(crop)) << crop;
-    const auto truth = read_truth(videos[t.camera].substr(0, videos[t.camera].size() - 4) + ".txt");
+    const auto truth =
+        read_mot_file(videos[t.camera].substr(0, videos[t.camera].size() - 4) + ".txt",
+                      site.frames_read[t.camera]);
     std::map<int, int> votes;
-    for (size_t k = 0; k < t.frames.size(); ++k) {
-      const auto it = truth.find(t.frames[k]);
-      if (it == truth.end()) continue;
-      for (const auto& [id, box] : it->second)
-        if (iou(box, t.boxes[k]) > 0.5) ++votes[id];
-    }
+    for (size_t k = 0; k < t.frames.size(); ++k)
+      for (const auto& g : truth[static_cast<size_t>(t.frames[k])])
+        if (tracking::box_iou(g.box, t.boxes[k]) > 0.5) ++votes[g.id];
     int best = 0, best_id = 0;
     for (const auto& [id, v] : votes)
       if (v > best) best = v, best_id = id;

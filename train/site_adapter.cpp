@@ -154,11 +154,10 @@ void calibrate(const std::string& model_path, const MinedSite& site,
   // Positive pairs: the first half of a tracklet against its second half, as hatmatch compares a
   // track's recent mean with an identity's. Negative pairs: the means of co-occurring tracklets.
   std::vector<double> positives, negatives;
-  std::vector<torch::Tensor> means;
+  const torch::Tensor means = tracklet_means(crops, site);
   int64_t at = 0;
   for (const auto& t : site.tracklets) {
     const int64_t n = static_cast<int64_t>(t.crops.size()), half = n / 2;
-    means.push_back(unit_mean(crops, at, at + n));
     if (half >= 1)
       positives.push_back(1.0 -
                           (unit_mean(crops, at, at + half) * unit_mean(crops, at + half, at + n))
@@ -167,8 +166,7 @@ void calibrate(const std::string& model_path, const MinedSite& site,
     at += n;
   }
   for (const auto& [a, b] : cannot_link)
-    negatives.push_back(
-        1.0 - (means[static_cast<size_t>(a)] * means[static_cast<size_t>(b)]).sum().item<double>());
+    negatives.push_back(1.0 - (means[a] * means[b]).sum().item<double>());
   out = calibrate_match_threshold(positives, negatives, c.target_false_match_rate);
   write_json_file(c.output + "/calibration.json", to_json(out));
   write_distance_plot(c.output + "/distances.png", positives, negatives, out);

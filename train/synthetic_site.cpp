@@ -102,16 +102,14 @@ void write_video(const std::string& path, const std::vector<WalkFrame>& frames) 
   for (const auto& f : frames) writer.write(f.image);
 }
 
-void write_truth(const std::string& path, const std::vector<WalkFrame>& frames,
-                 const std::vector<Walker>& walkers, int id_offset) {
+void write_truth(const std::string& path, const std::vector<WalkFrame>& frames) {
   std::ofstream out(path);
   for (size_t f = 0; f < frames.size(); ++f)
     for (size_t i = 0; i < frames[f].ids.size(); ++i) {
       const cv::Rect& b = frames[f].boxes[i];
-      out << f + 1 << "," << frames[f].ids[i] + id_offset << "," << b.x << "," << b.y << ","
-          << b.width << "," << b.height << ",1,-1,-1,-1\n";
+      out << f + 1 << "," << frames[f].ids[i] << "," << b.x << "," << b.y << "," << b.width << ","
+          << b.height << ",1,-1,-1,-1\n";
     }
-  (void)walkers;
   if (!out) throw Error(path + ": cannot write the ground truth");
 }
 
@@ -165,32 +163,29 @@ void write_synthetic_site(const SiteOptions& o, const std::string& dir, std::ost
   auto render_pair = [&](int people, uint64_t identity_seed, uint64_t seed) {
     TwoCameraWalk walk =
         two_camera_walk(o.width, o.height, people, identity_seed, o.transit_frames, seed);
-    for (auto* side : {&walk.first, &walk.second})
-      for (auto& w : *side)
-        w.identity = site_identity(identity_seed * 1000 + static_cast<uint64_t>(&w - side->data()));
+    for (size_t p = 0; p < walk.first.size(); ++p)  // one person, one look, in both cameras
+      walk.first[p].identity = walk.second[p].identity = site_identity(identity_seed * 1000 + p);
     const int frames = people * 8 + 2 * (o.width + 80) / 7 + o.transit_frames;
     std::vector<std::vector<WalkFrame>> out;
     out.push_back(render_walk(walk.first, cameras[0], scenes[0], frames, seed));
     out.push_back(render_walk(walk.second, cameras[1], scenes[1], frames, seed + 5));
-    return std::make_pair(walk, out);
+    return out;
   };
   make_dir(dir + "/videos");
   make_dir(dir + "/test-videos");
-  const auto [walk, videos] = render_pair(o.people, o.seed * 2 + 1, o.seed * 7 + 3);
+  const auto videos = render_pair(o.people, o.seed * 2 + 1, o.seed * 7 + 3);
   for (int c = 0; c < 2; ++c) {
     write_video(dir + "/videos/cam-" + std::to_string(c + 1) + ".avi", videos[c]);
-    write_truth(dir + "/videos/cam-" + std::to_string(c + 1) + ".txt", videos[c],
-                c == 0 ? walk.first : walk.second, 0);
+    write_truth(dir + "/videos/cam-" + std::to_string(c + 1) + ".txt", videos[c]);
   }
-  const auto [test_walk, test_videos] = render_pair(o.test_people, o.seed * 2 + 2, o.seed * 7 + 4);
+  const auto test_videos = render_pair(o.test_people, o.seed * 2 + 2, o.seed * 7 + 4);
   make_dir(dir + "/test/query");
   make_dir(dir + "/test/bounding_box_test");
   int query = 0, gallery = 0;
   for (int c = 0; c < 2; ++c) {
     const auto& frames = test_videos[c];
     write_video(dir + "/test-videos/cam-" + std::to_string(c + 1) + ".avi", frames);
-    write_truth(dir + "/test-videos/cam-" + std::to_string(c + 1) + ".txt", frames,
-                c == 0 ? test_walk.first : test_walk.second, 0);
+    write_truth(dir + "/test-videos/cam-" + std::to_string(c + 1) + ".txt", frames);
     // Labeled crops: whole, unoccluded views every 6th frame; each person's first two per camera
     // are queries, the rest the gallery.
     std::vector<int> seen(static_cast<size_t>(o.test_people) + 1, 0);

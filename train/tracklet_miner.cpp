@@ -41,16 +41,11 @@ std::unique_ptr<gst::PersonDetector> make_detector(const MiningOptions& o) {
               o.detector + "'");
 }
 
-struct Candidate {
-  int frame;
-  cv::Mat bgr;
-};
-
 struct LiveTrack {
   Tracklet tracklet;
   double confidence_sum = 0;
   int stride = 1, seen = 0;
-  std::vector<Candidate> candidates;
+  std::vector<cv::Mat> candidates;  // BGR crops
 };
 
 }  // namespace
@@ -210,16 +205,16 @@ MinedSite mine_tracklets(const std::vector<std::string>& videos, const MiningOpt
       // a person: not a crop of this one.
       std::vector<int> widths, heights;
       for (const auto& c : t.candidates) {
-        widths.push_back(c.bgr.cols);
-        heights.push_back(c.bgr.rows);
+        widths.push_back(c.cols);
+        heights.push_back(c.rows);
       }
       std::nth_element(widths.begin(), widths.begin() + widths.size() / 2, widths.end());
       std::nth_element(heights.begin(), heights.begin() + heights.size() / 2, heights.end());
       const double mw = widths[widths.size() / 2], mh = heights[heights.size() / 2];
       t.candidates.erase(std::remove_if(t.candidates.begin(), t.candidates.end(),
-                                        [&](const Candidate& c) {
-                                          return std::abs(c.bgr.cols - mw) > 0.25 * mw ||
-                                                 std::abs(c.bgr.rows - mh) > 0.2 * mh;
+                                        [&](const cv::Mat& c) {
+                                          return std::abs(c.cols - mw) > 0.25 * mw ||
+                                                 std::abs(c.rows - mh) > 0.2 * mh;
                                         }),
                          t.candidates.end());
       if (t.candidates.size() < 2) return;
@@ -230,7 +225,7 @@ MinedSite mine_tracklets(const std::vector<std::string>& videos, const MiningOpt
         char name[64];
         std::snprintf(name, sizeof name, "/t%05d_%02zu.jpg", index, k);
         const std::string file = dir + name;
-        if (!cv::imwrite(file, c.bgr, {cv::IMWRITE_JPEG_QUALITY, 95}))
+        if (!cv::imwrite(file, c, {cv::IMWRITE_JPEG_QUALITY, 95}))
           throw Error(file + ": cannot write the crop");
         t.tracklet.crops.push_back(file);
       }
@@ -265,9 +260,9 @@ MinedSite mine_tracklets(const std::vector<std::string>& videos, const MiningOpt
         if (whole && t.seen++ % t.stride == 0) {
           cv::Mat bgr;
           cv::cvtColor(crop_to_rgb(view, b), bgr, cv::COLOR_RGB2BGR);
-          t.candidates.push_back({frames, bgr});
+          t.candidates.push_back(bgr);
           if (t.candidates.size() >= kMaxCandidates) {
-            std::vector<Candidate> half;
+            std::vector<cv::Mat> half;
             for (size_t k = 0; k < t.candidates.size(); k += 2) half.push_back(t.candidates[k]);
             t.candidates = std::move(half);
             t.stride *= 2;

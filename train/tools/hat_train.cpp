@@ -49,6 +49,16 @@ commands:
 'hat-train COMMAND --help' describes a command.
 )";
 
+// The --config file's JSON object, or an empty one without --config.
+nlohmann::json config_file(const ArgParser& p) {
+  if (!p.has("config")) return nlohmann::json::object();
+  try {
+    return nlohmann::json::parse(hat::read_file(p.get("config")));
+  } catch (const nlohmann::json::exception& e) {
+    throw hat::Error(p.get("config") + ": not valid JSON (" + std::string(e.what()) + ")");
+  }
+}
+
 int cmd_train(const std::vector<std::string>& args) {
   ArgParser p(
       "hat-train train",
@@ -74,14 +84,7 @@ int cmd_train(const std::vector<std::string>& args) {
       .flag("resume", "continue RUN_DIR from its last checkpoint")
       .flag("quiet", "no progress bars");
   if (!p.parse(args)) return 0;
-  nlohmann::json config = nlohmann::json::object();
-  if (p.has("config")) {
-    try {
-      config = nlohmann::json::parse(hat::read_file(p.get("config")));
-    } catch (const nlohmann::json::exception& e) {
-      throw hat::Error(p.get("config") + ": not valid JSON (" + std::string(e.what()) + ")");
-    }
-  }
+  nlohmann::json config = config_file(p);
   for (const char* key : {"dataset", "root", "preset", "pretrained", "output", "device"})
     if (p.has(key)) config[key] = p.get(key);
   if (p.has("epochs")) config["epochs"] = p.get_int("epochs", 1, 100000);
@@ -120,7 +123,7 @@ int cmd_adapt(const std::vector<std::string>& args) {
       "hat-train\n"
       "run each), calibration.json and distances.png. --set KEY=VALUE changes any setting of\n"
       "RUN_DIR/adapt.json (e.g. mining.min_length=30, train.lr=2e-4).");
-  p.option("model", "FILE", "the initial model (e.g. the bundled data/models/default.hat)")
+  p.option("model", "FILE", "the initial model (e.g. the Quick start's runs/default/run/model.hat)")
       .repeated("video", "FILE|DIR", "a camera's video file, or a folder of them")
       .option("output", "RUN_DIR", "run folder")
       .option("preset", "NAME", "refuse an initial model of another preset")
@@ -136,14 +139,7 @@ int cmd_adapt(const std::vector<std::string>& args) {
       .flag("resume", "continue RUN_DIR where it stopped")
       .flag("quiet", "no progress bars");
   if (!p.parse(args)) return 0;
-  nlohmann::json config = nlohmann::json::object();
-  if (p.has("config")) {
-    try {
-      config = nlohmann::json::parse(hat::read_file(p.get("config")));
-    } catch (const nlohmann::json::exception& e) {
-      throw hat::Error(p.get("config") + ": not valid JSON (" + std::string(e.what()) + ")");
-    }
-  }
+  nlohmann::json config = config_file(p);
   for (const char* key : {"model", "output", "preset", "device"})
     if (p.has(key)) config[key] = p.get(key);
   if (!p.get_all("video").empty()) config["videos"] = p.get_all("video");
