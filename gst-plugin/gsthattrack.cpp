@@ -2,12 +2,15 @@
  * SECTION:element-hattrack
  * @title: hattrack
  *
- * Per-camera multi-object tracker over person ROIs: a Kalman filter predicts each track and
- * detections are assigned by minimum cost on IoU (SORT); when the ROIs carry "reid-embedding"
- * structures (hatembed placed before hattrack) appearance joins the cost. A track is confirmed
- * after min-hits matches and forgotten max-age frames after its last one. Confirmed tracks give
- * their ROI an "object_id" structure whose id is stable within the stream; on frames that
- * hatdetect skipped (inference-interval) they are reported at their predicted position.
+ * Per-camera multi-object tracker over person ROIs for static cameras: a Kalman filter predicts
+ * each track and detections are assigned by minimum cost on IoU in ByteTrack's two stages:
+ * confident ROIs (high-threshold) first, then the weak ones for the tracks still unmatched. When
+ * the ROIs carry "reid-embedding" structures (hatembed placed before hattrack) appearance joins
+ * the cost and re-activates lost tracks. A track is confirmed after min-hits matches and
+ * forgotten max-age frames after its last one, or when it walks out of the frame. Confirmed
+ * tracks give their ROI an "object_id" structure whose id is stable within the stream; on
+ * frames that hatdetect skipped (inference-interval) the tracks matched at its last frame are
+ * reported at their predicted position. Weak ROIs that continue no track are removed.
  *
  * ## Example launch line
  * |[
@@ -75,6 +78,8 @@ enum {
   PROP_MAX_AGE,
   PROP_MIN_HITS,
   PROP_IOU_THRESHOLD,
+  PROP_HIGH_THRESHOLD,
+  PROP_LOW_IOU_THRESHOLD,
   PROP_MAX_COSINE_DISTANCE,
   PROP_APPEARANCE_WEIGHT,
   PROP_OBJECT_CLASS,
@@ -94,6 +99,12 @@ static void gst_hat_track_set_property(GObject* object, guint id, const GValue* 
       break;
     case PROP_IOU_THRESHOLD:
       s.options.iou_threshold = g_value_get_double(value);
+      break;
+    case PROP_HIGH_THRESHOLD:
+      s.options.high_threshold = g_value_get_double(value);
+      break;
+    case PROP_LOW_IOU_THRESHOLD:
+      s.options.low_iou_threshold = g_value_get_double(value);
       break;
     case PROP_MAX_COSINE_DISTANCE:
       s.options.max_cosine_distance = g_value_get_double(value);
@@ -125,6 +136,12 @@ static void gst_hat_track_get_property(GObject* object, guint id, GValue* value,
     case PROP_IOU_THRESHOLD:
       g_value_set_double(value, s.options.iou_threshold);
       break;
+    case PROP_HIGH_THRESHOLD:
+      g_value_set_double(value, s.options.high_threshold);
+      break;
+    case PROP_LOW_IOU_THRESHOLD:
+      g_value_set_double(value, s.options.low_iou_threshold);
+      break;
     case PROP_MAX_COSINE_DISTANCE:
       g_value_set_double(value, s.options.max_cosine_distance);
       break;
@@ -144,6 +161,7 @@ static gboolean gst_hat_track_start(GstBaseTransform* trans) {
   auto& impl = *GST_HAT_TRACK(trans)->impl;
   std::lock_guard<std::mutex> lock(impl.settings_mutex);
   impl.state.tracker = std::make_unique<hat::tracking::SortTracker>(impl.settings.options);
+  impl.state.tracker->set_frame_size(cv::Size(impl.state.width, impl.state.height));
   return TRUE;
 }
 
@@ -163,6 +181,7 @@ static gboolean gst_hat_track_set_info(GstVideoFilter* filter, GstCaps*, GstVide
   }
   s.width = GST_VIDEO_INFO_WIDTH(in_info);
   s.height = GST_VIDEO_INFO_HEIGHT(in_info);
+  if (s.tracker) s.tracker->set_frame_size(cv::Size(s.width, s.height));
   return TRUE;
 }
 
@@ -193,11 +212,15 @@ static GstFlowReturn gst_hat_track_transform_frame_ip(GstVideoFilter* filter,
     if (box.empty()) continue;  // zero-size or off-frame ROIs cannot be tracked
     hat::tracking::TrackerDetection d{box, {}};
     if (auto e = hat::gst::roi_embedding(roi)) d.embedding = std::move(e->data);
+    // ROIs without a detection structure (another element's) count as confident.
+    d.confidence = hat::gst::roi_confidence(roi).value_or(1.0);
     detections.push_back(std::move(d));
     used.push_back(roi);
   }
   const bool ran = hat::gst::detection_ran(buffer).value_or(true);
+  std::vector<bool> kept(used.size(), false);
   for (const auto& out : s.tracker->update(detections, ran)) {
+    if (out.detection >= 0) kept[static_cast<size_t>(out.detection)] = true;
     if (out.track_id == 0) continue;
     GstVideoRegionOfInterestMeta* roi = nullptr;
     std::string state = "tracked";
@@ -213,6 +236,10 @@ static GstFlowReturn gst_hat_track_transform_frame_ip(GstVideoFilter* filter,
     }
     hat::gst::set_track(roi, {out.track_id, state, out.age});
   }
+  // Weak detections that continue no track are noise to the tracker: later elements do not
+  // see them.
+  for (size_t j = 0; j < used.size(); ++j)
+    if (!kept[j]) gst_buffer_remove_meta(buffer, reinterpret_cast<GstMeta*>(used[j]));
   return GST_FLOW_OK;
 }
 
@@ -247,6 +274,18 @@ static void gst_hat_track_class_init(GstHatTrackClass* klass) {
       g_param_spec_double("iou-threshold", "IoU threshold",
                           "Minimum IoU between prediction and detection for a motion match", 0.0,
                           1.0, d.iou_threshold, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_HIGH_THRESHOLD,
+      g_param_spec_double("high-threshold", "High threshold",
+                          "Detection confidence that is matched first and may start a track; "
+                          "weaker ROIs only continue tracks (second stage) and are removed "
+                          "when they continue none",
+                          0.0, 1.0, d.high_threshold, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_LOW_IOU_THRESHOLD,
+      g_param_spec_double("low-iou-threshold", "Low IoU threshold",
+                          "Minimum IoU between prediction and a weak detection (second stage)",
+                          0.0, 1.0, d.low_iou_threshold, flags));
   g_object_class_install_property(
       gobject_class, PROP_MAX_COSINE_DISTANCE,
       g_param_spec_double("max-cosine-distance", "Maximum cosine distance",

@@ -133,5 +133,74 @@ TEST(SortTracker, AppearanceKeepsIdentitiesWhereMotionIsAmbiguous) {
   EXPECT_EQ(out[1].track_id, red_id);
 }
 
+TEST(SortTracker, WeakDetectionsContinueTracksButStartNone) {
+  tracking::TrackerOptions o;
+  o.min_hits = 1;
+  tracking::SortTracker tracker(o);
+  int id = 0;
+  for (int f = 0; f < 5; ++f)
+    id = tracker.update({{cv::Rect(100 + 5 * f, 50, 40, 100), {}, 0.9}})[0].track_id;
+  // Half hidden: the same person now scores 0.3, and a weak false box appears far away.
+  const auto out =
+      tracker.update({{cv::Rect(400, 50, 40, 100), {}, 0.3}, {cv::Rect(125, 50, 40, 100), {}, 0.3}});
+  ASSERT_EQ(out.size(), 1u) << "the weak box that continues nothing has no output";
+  EXPECT_EQ(out[0].detection, 1);
+  EXPECT_EQ(out[0].track_id, id);
+  EXPECT_EQ(tracker.track_count(), 1u);
+}
+
+TEST(SortTracker, ATrackThatWalksOutOfTheFrameEndsThere) {
+  tracking::TrackerOptions o;
+  o.min_hits = 1;
+  o.max_age = 100;
+  tracking::SortTracker tracker(o);
+  tracker.set_frame_size(cv::Size(300, 200));
+  for (int f = 0; f < 10; ++f) tracker.update(dets({cv::Rect(150 + 10 * f, 50, 40, 100)}));
+  // Last seen at x 240..280, walking 10 px a frame: more than half out after 4 frames (the
+  // filter's velocity lags a little behind).
+  int frames_alive = 0;
+  while (tracker.track_count() > 0 && frames_alive < 50) {
+    tracker.update({});
+    ++frames_alive;
+  }
+  EXPECT_LE(frames_alive, 6) << "ended at the edge, not max_age frames later";
+}
+
+TEST(SortTracker, ALostTrackIsNotReportedOnSkippedFramesUntilMatchedAgain) {
+  tracking::TrackerOptions o;
+  o.min_hits = 1;
+  tracking::SortTracker tracker(o);
+  for (int f = 0; f < 5; ++f) tracker.update(dets({cv::Rect(100, 50, 40, 100)}));
+  EXPECT_EQ(tracker.update({}, false).size(), 1u) << "matched at the last detector frame";
+  tracker.update({});  // the detector ran and missed the person: the track is lost
+  EXPECT_TRUE(tracker.update({}, false).empty()) << "a lost track is not drawn on";
+  const auto back = tracker.update(dets({cv::Rect(101, 50, 40, 100)}));
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].track_id, 1);
+  EXPECT_EQ(tracker.update({}, false).size(), 1u);
+}
+
+TEST(SortTracker, AppearanceReactivatesATrackLostBehindAnOccluder) {
+  tracking::TrackerOptions o;
+  o.min_hits = 1;
+  tracking::SortTracker tracker(o);
+  const std::vector<float> red = {1, 0, 0, 0}, blue = {0, 1, 0, 0};
+  int id = 0;
+  for (int f = 0; f < 5; ++f)
+    id = tracker.update({{cv::Rect(100 + 4 * f, 50, 40, 100), red}})[0].track_id;
+  for (int f = 0; f < 10; ++f) tracker.update({});  // hidden for 10 frames
+  // Reappears 1.5 box heights on, beyond any IoU with the prediction (which stopped short).
+  const auto again = tracker.update({{cv::Rect(116 + 150, 50, 40, 100), red}});
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].track_id, id) << "the same appearance continues the lost track";
+
+  tracking::SortTracker other(o);
+  for (int f = 0; f < 5; ++f) other.update({{cv::Rect(100 + 4 * f, 50, 40, 100), red}});
+  for (int f = 0; f < 10; ++f) other.update({});
+  const auto stranger = other.update({{cv::Rect(116 + 150, 50, 40, 100), blue}});
+  ASSERT_EQ(stranger.size(), 1u);
+  EXPECT_NE(stranger[0].track_id, id) << "another appearance there is another person";
+}
+
 }  // namespace
 }  // namespace hat

@@ -1,20 +1,26 @@
 #include "tracking/kalman_box_filter.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace hat::tracking {
 namespace {
 
-// State: cx, cy, area, aspect (w/h), and the velocities of the first three (aspect is constant).
+// Standard deviations per unit of box height (ByteTrack's values): position measurement and
+// process noise 1/20 of the height, velocity process noise 1/160 of it per frame.
+constexpr float kPosition = 1.f / 20.f;
+constexpr float kVelocity = 1.f / 160.f;
+constexpr float kAspect = 1e-2f, kAspectVelocity = 1e-5f;
+
+// State: cx, cy, aspect (w/h), h, and their velocities.
 cv::Mat measurement(const cv::Rect& b) {
   const float w = static_cast<float>(b.width), h = static_cast<float>(std::max(b.height, 1));
-  return (cv::Mat_<float>(4, 1) << b.x + w / 2.f, b.y + h / 2.f, w * h, w / h);
+  return (cv::Mat_<float>(4, 1) << b.x + w / 2.f, b.y + h / 2.f, w / h, h);
 }
 
 cv::Rect to_box(const cv::Mat& state) {
-  const float area = std::max(state.at<float>(2), 1.f),
-              aspect = std::max(state.at<float>(3), 1e-3f);
-  const float w = std::sqrt(area * aspect), h = area / w;
+  const float h = std::max(state.at<float>(3), 1.f);
+  const float w = std::max(state.at<float>(2), 1e-3f) * h;
   return cv::Rect(static_cast<int>(std::lround(state.at<float>(0) - w / 2)),
                   static_cast<int>(std::lround(state.at<float>(1) - h / 2)),
                   static_cast<int>(std::lround(w)), static_cast<int>(std::lround(h)));
@@ -22,31 +28,43 @@ cv::Rect to_box(const cv::Mat& state) {
 
 }  // namespace
 
-KalmanBoxFilter::KalmanBoxFilter(const cv::Rect& box) : kf_(7, 4, 0, CV_32F) {
+KalmanBoxFilter::KalmanBoxFilter(const cv::Rect& box) : kf_(8, 4, 0, CV_32F) {
   cv::setIdentity(kf_.transitionMatrix);
-  for (int i = 0; i < 3; ++i) kf_.transitionMatrix.at<float>(i, i + 4) = 1.f;
-  kf_.measurementMatrix = cv::Mat::zeros(4, 7, CV_32F);
+  for (int i = 0; i < 4; ++i) kf_.transitionMatrix.at<float>(i, i + 4) = 1.f;
+  kf_.measurementMatrix = cv::Mat::zeros(4, 8, CV_32F);
   for (int i = 0; i < 4; ++i) kf_.measurementMatrix.at<float>(i, i) = 1.f;
-  // Noise levels of SORT: scale and aspect measurements are less certain than the centre, and
-  // the unobserved velocities start very uncertain.
-  cv::setIdentity(kf_.measurementNoiseCov, cv::Scalar(1.f));
-  kf_.measurementNoiseCov.at<float>(2, 2) = kf_.measurementNoiseCov.at<float>(3, 3) = 10.f;
-  cv::setIdentity(kf_.errorCovPost, cv::Scalar(10.f));
-  for (int i = 4; i < 7; ++i) kf_.errorCovPost.at<float>(i, i) = 1e4f;
-  cv::setIdentity(kf_.processNoiseCov, cv::Scalar(1.f));
-  kf_.processNoiseCov.at<float>(6, 6) = 1e-2f;
-  for (int i = 4; i < 6; ++i) kf_.processNoiseCov.at<float>(i, i) = 1e-2f;
-  kf_.statePost = cv::Mat::zeros(7, 1, CV_32F);
+  kf_.statePost = cv::Mat::zeros(8, 1, CV_32F);
   measurement(box).copyTo(kf_.statePost.rowRange(0, 4));
+  // The first box is as certain as any measurement; its velocity is unknown (10x the walking
+  // noise per frame).
+  const float h = height();
+  const float std[8] = {2 * kPosition * h, 2 * kPosition * h, kAspect, 2 * kPosition * h,
+                        10 * kVelocity * h, 10 * kVelocity * h, kAspectVelocity,
+                        10 * kVelocity * h};
+  kf_.errorCovPost = cv::Mat::zeros(8, 8, CV_32F);
+  for (int i = 0; i < 8; ++i) kf_.errorCovPost.at<float>(i, i) = std[i] * std[i];
 }
 
+float KalmanBoxFilter::height() const { return std::max(kf_.statePost.at<float>(3), 1.f); }
+
 cv::Rect KalmanBoxFilter::predict() {
-  // A shrinking box must not reach a negative area.
-  if (kf_.statePost.at<float>(2) + kf_.statePost.at<float>(6) <= 0) kf_.statePost.at<float>(6) = 0;
+  const float h = height();
+  const float std[8] = {kPosition * h, kPosition * h, kAspect, kPosition * h,
+                        kVelocity * h, kVelocity * h, kAspectVelocity, kVelocity * h};
+  kf_.processNoiseCov = cv::Mat::zeros(8, 8, CV_32F);
+  for (int i = 0; i < 8; ++i) kf_.processNoiseCov.at<float>(i, i) = std[i] * std[i];
+  // A shrinking box must not reach a non-positive height.
+  if (kf_.statePost.at<float>(3) + kf_.statePost.at<float>(7) < 1.f) kf_.statePost.at<float>(7) = 0;
   return to_box(kf_.predict());
 }
 
-void KalmanBoxFilter::correct(const cv::Rect& box) { kf_.correct(measurement(box)); }
+void KalmanBoxFilter::correct(const cv::Rect& box) {
+  const float h = height();
+  const float std[4] = {kPosition * h, kPosition * h, kAspect * 10, kPosition * h};
+  kf_.measurementNoiseCov = cv::Mat::zeros(4, 4, CV_32F);
+  for (int i = 0; i < 4; ++i) kf_.measurementNoiseCov.at<float>(i, i) = std[i] * std[i];
+  kf_.correct(measurement(box));
+}
 
 cv::Rect KalmanBoxFilter::box() const { return to_box(kf_.statePost); }
 

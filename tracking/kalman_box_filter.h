@@ -1,5 +1,8 @@
-// Constant-velocity Kalman filter over a box (centre, area, aspect ratio), as in SORT
-// (Bewley et al., 2016): the tracker's motion model.
+// Constant-velocity Kalman filter over a box: centre, aspect ratio (w/h) and height, with their
+// velocities. The noise is proportional to the box height, as in DeepSORT and ByteTrack, so a
+// person far from the camera (small) and one near it (large) are equally certain in relative
+// terms. It models a static camera: all motion is the person's, so the process noise is that
+// of walking people, not of a panning view.
 #pragma once
 
 #include <opencv2/core.hpp>
@@ -15,6 +18,7 @@ class KalmanBoxFilter {
   cv::Rect box() const;  // current estimate
 
  private:
+  float height() const;
   cv::KalmanFilter kf_;
 };
 

@@ -186,6 +186,8 @@ MinedSite mine_tracklets(const std::vector<std::string>& videos, const MiningOpt
       throw Error(path + ": cannot read the video (not a file FFmpeg can decode)");
     auto detector = make_detector(o);
     tracking::SortTracker tracker(o.tracking);
+    tracker.set_frame_size(cv::Size(static_cast<int>(capture.get(cv::CAP_PROP_FRAME_WIDTH)),
+                                    static_cast<int>(capture.get(cv::CAP_PROP_FRAME_HEIGHT))));
     int total = static_cast<int>(capture.get(cv::CAP_PROP_FRAME_COUNT));
     if (o.max_frames > 0 && (total <= 0 || total > o.max_frames)) total = o.max_frames;
     ProgressBar bar("mining " + std::filesystem::path(path).filename().string(), std::max(total, 1),
@@ -238,7 +240,7 @@ MinedSite mine_tracklets(const std::vector<std::string>& videos, const MiningOpt
       const auto found = detector->detect(view);
       detections += static_cast<int>(found.size());
       std::vector<tracking::TrackerDetection> input;
-      for (const auto& d : found) input.push_back({d.box, {}});
+      for (const auto& d : found) input.push_back({d.box, {}, d.confidence});
       std::set<int> alive;
       const int mx = static_cast<int>(o.border_margin * frame.cols),
                 my = static_cast<int>(o.border_margin * frame.rows);
