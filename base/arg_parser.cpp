@@ -115,6 +115,23 @@ int ArgParser::get_int(const std::string& name, int min, int max) const {
   return static_cast<int>(value);
 }
 
+double ArgParser::get_double(const std::string& name, double min, double max) const {
+  const std::string v = get(name);
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != v.size() || !(value >= min && value <= max)) {
+    std::ostringstream range;
+    range << "[" << min << ", " << max << "]";
+    throw UsageError("--" + name + " must be a number in " + range.str() + ", got '" + v + "'");
+  }
+  return value;
+}
+
 bool ArgParser::flag_set(const std::string& name) const { return values_.count(name) > 0; }
 
 std::string ArgParser::usage() const {

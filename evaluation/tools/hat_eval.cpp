@@ -14,6 +14,7 @@
 #include "evaluation/evaluator.h"
 #include "evaluation/feature_extractor.h"
 #include "evaluation/labels_io.h"
+#include "evaluation/mot_metrics.h"
 #include "evaluation/readers.h"
 #include "evaluation/report.h"
 #include "evaluation/synthetic_features.h"
@@ -36,6 +37,7 @@ commands:
   run     extract features of a dataset's query and gallery with a model, and evaluate
   score   evaluate precomputed features (.npy + labels .tsv) from any system
   bench   time the evaluator on synthetic MSMT17-shaped features
+  mot     score tracking (MOTA, IDF1, ID switches, precision, recall) against MOTChallenge truth
 
 datasets: market1501, dukemtmc, cuhk03np-labeled, cuhk03np-detected, msmt17, msmt17-v2, custom
 'hat-eval COMMAND --help' describes a command.
@@ -133,6 +135,55 @@ int cmd_run(const std::vector<std::string>& args) {
   if (xo.flip) title += " +flip";
   if (p.flag_set("rerank")) title += " +rerank";
   report(p, title, e, {paths_of(data.query), paths_of(data.gallery), &q, &g, {}});
+  return 0;
+}
+
+int cmd_mot(const std::vector<std::string>& args) {
+  ArgParser p("hat-eval mot",
+              "Multi-object tracking metrics (CLEAR MOT and IDF1, matched as py-motmetrics does) "
+              "of a\n"
+              "tracker's output against MOTChallenge ground truth (gt.txt: frame, id, x, y, w, h, "
+              "flag, ...;\n"
+              "rows with flag 0 are ignored). The output is hatevents' JSON lines (--events: the "
+              "objects\n"
+              "with a track_id; event frame f is MOT frame f + 1) or another MOTChallenge file "
+              "(--tracks).");
+  p.option("gt", "FILE", "ground truth, MOTChallenge format")
+      .option("events", "FILE", "hatevents JSON lines")
+      .option("tracks", "FILE", "tracker output, MOTChallenge format (instead of --events)")
+      .option("iou", "T", "IoU a box needs to match", "0.5")
+      .option("write-tracks", "FILE", "write the output read from --events as a MOTChallenge file")
+      .option("json", "OUT", "write the metrics as JSON");
+  if (!p.parse(args)) return 0;
+  if (p.has("events") == p.has("tracks"))
+    throw hat::UsageError("give exactly one of --events and --tracks");
+  const double iou = p.get_double("iou", 0.01, 1.0);
+  const hat::TrackSequence truth = hat::read_mot_file(p.get("gt"));
+  const hat::TrackSequence tracks = p.has("events") ? hat::read_event_tracks(p.get("events"))
+                                                    : hat::read_mot_file(p.get("tracks"));
+  if (p.has("write-tracks")) hat::write_mot_file(p.get("write-tracks"), tracks);
+  const hat::MotMetrics m = hat::evaluate_tracking(truth, tracks, iou);
+  std::cout << std::fixed << std::setprecision(3) << "MOTA " << m.mota << "  IDF1 " << m.idf1
+            << "  precision " << m.precision << "  recall " << m.recall << "\n"
+            << "ID switches " << m.id_switches << ", misses " << m.misses << ", false positives "
+            << m.false_positives << "; " << m.ground_truth << " ground-truth boxes of " << m.gt_ids
+            << " ids, " << m.predicted << " tracker boxes of " << m.predicted_ids << " tracks, "
+            << std::max(truth.size(), tracks.size()) << " frames\n";
+  if (p.has("json"))
+    hat::write_json_file(p.get("json"), {{"mota", m.mota},
+                                         {"idf1", m.idf1},
+                                         {"precision", m.precision},
+                                         {"recall", m.recall},
+                                         {"id_switches", m.id_switches},
+                                         {"misses", m.misses},
+                                         {"false_positives", m.false_positives},
+                                         {"matches", m.matches},
+                                         {"idtp", m.idtp},
+                                         {"ground_truth", m.ground_truth},
+                                         {"predicted", m.predicted},
+                                         {"gt_ids", m.gt_ids},
+                                         {"predicted_ids", m.predicted_ids},
+                                         {"iou", iou}});
   return 0;
 }
 
@@ -252,7 +303,8 @@ int cmd_bench(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return hat::run_tool("hat-eval", kTop,
-                       {{"run", cmd_run}, {"score", cmd_score}, {"bench", cmd_bench}}, argc, argv,
-                       hat::torch_error_line);
+  return hat::run_tool(
+      "hat-eval", kTop,
+      {{"run", cmd_run}, {"score", cmd_score}, {"bench", cmd_bench}, {"mot", cmd_mot}}, argc, argv,
+      hat::torch_error_line);
 }

@@ -155,7 +155,7 @@ int cmd_search(const std::vector<std::string>& args) {
   const auto query =
       embed(p, {hat::read_rgb_image(p.get("image"))}, space, &calibrated).contiguous();
   const double max_distance =
-      p.has("max-distance") ? std::stod(p.get("max-distance")) : calibrated.value_or(2.0);
+      p.has("max-distance") ? p.get_double("max-distance", 0, 4) : calibrated.value_or(2.0);
   store.check_space(space);
   const float* q = query.data_ptr<float>();
   struct Hit {
@@ -318,7 +318,7 @@ int cmd_bench(const std::vector<std::string>& args) {
   for (const auto q : integer_list(p.get("queries"), "queries"))
     o.queries.push_back(static_cast<int>(q));
   o.db_sightings = p.get_int("db-sightings", 0, 100000000);
-  o.seconds_per_point = std::stod(p.get("seconds"));
+  o.seconds_per_point = p.get_double("seconds", 0.01, 3600);
   const auto result = hat::run_matching_benchmark(o, std::cout);
   if (p.has("json")) hat::write_json_file(p.get("json"), result);
   return 0;

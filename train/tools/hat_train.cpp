@@ -17,6 +17,7 @@
 #include "inference/embedding_engine.h"
 #include "inference/torch_error_line.h"
 #include "model/flops.h"
+#include "train/composite_scene.h"
 #include "train/losses.h"
 #include "train/optimizer.h"
 #include "train/site_adapter.h"
@@ -33,6 +34,7 @@ constexpr const char* kTop =
        hat-train adapt --model FILE --video FILE|DIR [--video ...] --output RUN_DIR [OPTIONS]
        hat-train synth --layout LAYOUT --out DIR --ids N [OPTIONS]
        hat-train synth-site --out DIR [OPTIONS]
+       hat-train synth-scene --video FILE --out DIR [OPTIONS]
        hat-train bench --preset NAME [--batch N] [--device D]
 
 Train HAT person re-identification models with the paper's recipe (P x K = 16 x 4, label-smoothed
@@ -44,6 +46,7 @@ commands:
   adapt   adapt a model to a site's unlabeled video (self-supervised) and calibrate its threshold
   synth   write a synthetic dataset in a benchmark's layout (procedural people and cameras)
   synth-site  write a synthetic two-camera site: unlabeled videos for adapt, labeled test crops
+  synth-scene composite synthetic people over a real camera's background plate, with MOT truth
   bench   measure training images/s on random data
 
 'hat-train COMMAND --help' describes a command.
@@ -148,7 +151,8 @@ int cmd_adapt(const std::vector<std::string>& args) {
   if (p.has("rounds")) config["rounds"] = p.get_int("rounds", 1, 100);
   if (p.has("epochs-per-round"))
     config["epochs_per_round"] = p.get_int("epochs-per-round", 1, 10000);
-  if (p.has("target-fmr")) config["target_false_match_rate"] = std::stod(p.get("target-fmr"));
+  if (p.has("target-fmr"))
+    config["target_false_match_rate"] = p.get_double("target-fmr", 0, 0.999999);
   if (p.has("seed")) config["seed"] = p.get_int("seed", 0, 1 << 30);
   if (p.flag_set("quiet")) config["progress"] = false;
   for (const auto& s : p.get_all("set")) hat::apply_override(config, s);
@@ -215,6 +219,30 @@ int cmd_synth_site(const std::vector<std::string>& args) {
   o.test_people = p.get_int("test-people", 2, 1000);
   o.seed = static_cast<uint64_t>(p.get_int("seed", 0, 1 << 30));
   hat::write_synthetic_site(o, p.get("out"), std::cout);
+  return 0;
+}
+
+int cmd_synth_scene(const std::vector<std::string>& args) {
+  ArgParser p("hat-train synth-scene",
+              "Composite synthetic people over the background plate (temporal median) of a fixed "
+              "camera's\n"
+              "video: ground-plane perspective, crossings, occlusion, shadows, light drift and "
+              "noise. Writes\n"
+              "DIR/scene.avi, DIR/gt.txt (MOTChallenge ground truth, for hat-eval mot) and "
+              "DIR/plate.png.");
+  p.option("video", "FILE", "the camera's video (people in it are removed by the median)")
+      .option("out", "DIR", "scene folder")
+      .option("frames", "N", "frames", "300")
+      .option("people", "N", "people walking through over the whole scene", "16")
+      .option("fps", "F", "frame rate", "10")
+      .option("seed", "S", "random seed", "0");
+  if (!p.parse(args)) return 0;
+  hat::CompositeOptions o;
+  o.frames = p.get_int("frames", 1, 1000000);
+  o.people = p.get_int("people", 1, 100000);
+  o.fps = p.get_double("fps", 1, 240);
+  o.seed = static_cast<uint64_t>(p.get_int("seed", 0, 1 << 30));
+  hat::write_composite_scene(p.get("video"), o, p.get("out"), std::cout);
   return 0;
 }
 
@@ -315,6 +343,7 @@ int main(int argc, char** argv) {
                         {"adapt", cmd_adapt},
                         {"synth", cmd_synth},
                         {"synth-site", cmd_synth_site},
+                        {"synth-scene", cmd_synth_scene},
                         {"bench", cmd_bench}},
                        static_cast<int>(args.size()), args.data(), hat::torch_error_line);
 }
