@@ -3,15 +3,23 @@
  * @title: hatdetect
  *
  * Finds people in raw video and attaches each as a GstVideoRegionOfInterestMeta of type
- * "person" with a "detection" parameter structure (docs/METADATA.md). The default detector is
- * OpenCV's built-in HOG people detector, which needs no model file; with model-location it runs
- * an ONNX detector (YOLO- or SSD-style outputs) through OpenCV DNN instead. ROIs that an upstream
- * detector attached are left alone, so any other detector can replace this element.
+ * "person" with a "detection" parameter structure (docs/METADATA.md). The default detector
+ * (detector=auto without model-location) is the background detector for fixed cameras: a
+ * background model gives the moving foreground, and a ground-plane prior it learns from the video
+ * (person height against image row) rejects implausible blobs, splits blobs of several people and
+ * joins fragments of one. It needs no model file and learns the camera from its first frames, so
+ * one element serves one fixed camera. detector=hog runs OpenCV's HOG people detector (moving
+ * cameras; people taller than 128/scale pixels); model-location runs an ONNX detector (YOLO- or
+ * SSD-style outputs) through OpenCV DNN. ROIs that an upstream detector attached are left alone,
+ * so any other detector can replace this element.
+ *
+ * The default threshold is below hattrack's high-threshold on purpose: the weak boxes between
+ * them only continue tracks (ByteTrack's second association stage), they never start one.
  *
  * ## Example launch line
  * |[
  * gst-launch-1.0 filesrc location=vtest.avi ! decodebin ! videoconvert ! \
- *   hatdetect scale=1.5 inference-interval=3 ! hattrack ! hatoverlay ! videoconvert ! autovideosink
+ *   hatdetect ! hattrack ! hatoverlay ! videoconvert ! autovideosink
  * ]|
  */
 #include <gst/gst.h>
@@ -22,9 +30,9 @@
 #include <mutex>
 #include <string>
 
+#include "detection/detector_factory.h"
 #include "gst-plugin/element_class.h"
 #include "gst-plugin/elements.h"
-#include "detection/person_detector.h"
 #include "gst-plugin/roi_meta.h"
 #include "gst-plugin/video_frame.h"
 
@@ -34,8 +42,16 @@ GST_DEBUG_CATEGORY_STATIC(hat_detect_debug);
 namespace {
 
 // The properties, copied where they are used.
+// detector=auto: onnx with a model-location, background without.
+enum DetectorKind { kDetectorAuto, kDetectorBackground, kDetectorHog, kDetectorOnnx };
+
 struct DetectSettings {
-  hat::gst::DetectorOptions options;
+  hat::gst::DetectorOptions options = [] {
+    hat::gst::DetectorOptions o;
+    o.threshold = 0.3;
+    return o;
+  }();
+  DetectorKind detector = kDetectorAuto;
   std::string model_location;
   guint interval = 1;
 };
@@ -69,8 +85,28 @@ G_DEFINE_TYPE_WITH_CODE(GstHatDetect, gst_hat_detect, GST_TYPE_VIDEO_FILTER,
                                                 "HAT person detector"))
 GST_ELEMENT_REGISTER_DEFINE(hatdetect, "hatdetect", GST_RANK_NONE, GST_TYPE_HAT_DETECT)
 
+#define HAT_TYPE_DETECT_DETECTOR (hat_detect_detector_get_type())
+static GType hat_detect_detector_get_type() {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {kDetectorAuto, "onnx with model-location, background without", "auto"},
+      {kDetectorBackground,
+       "Background model with a learned ground-plane prior (fixed cameras, no model file)",
+       "background"},
+      {kDetectorHog, "OpenCV's HOG people detector (no model file, people over 128/scale px)",
+       "hog"},
+      {kDetectorOnnx, "ONNX detector of model-location (YOLO- or SSD-style output)", "onnx"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type)) {
+    const GType t = g_enum_register_static("HatDetectDetector", values);
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
+
 enum {
   PROP_0,
+  PROP_DETECTOR,
   PROP_THRESHOLD,
   PROP_MIN_SIZE,
   PROP_SCALE,
@@ -86,6 +122,9 @@ static void gst_hat_detect_set_property(GObject* object, guint id, const GValue*
   std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
   auto& s = self->impl->settings;
   switch (id) {
+    case PROP_DETECTOR:
+      s.detector = static_cast<DetectorKind>(g_value_get_enum(value));
+      break;
     case PROP_THRESHOLD:
       s.options.threshold = g_value_get_double(value);
       break;
@@ -119,6 +158,9 @@ static void gst_hat_detect_get_property(GObject* object, guint id, GValue* value
   std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
   const auto& s = self->impl->settings;
   switch (id) {
+    case PROP_DETECTOR:
+      g_value_set_enum(value, s.detector);
+      break;
     case PROP_THRESHOLD:
       g_value_set_double(value, s.options.threshold);
       break;
@@ -156,12 +198,15 @@ static gboolean gst_hat_detect_start(GstBaseTransform* trans) {
   }
   const auto& options = settings.options;
   const std::string& location = settings.model_location;
+  static const char* const names[] = {"", "background", "hog", "onnx"};
+  const char* name = settings.detector != kDetectorAuto ? names[settings.detector]
+                     : location.empty()                 ? "background"
+                                                        : "onnx";
   try {
-    s.detector = location.empty() ? hat::gst::make_hog_detector(options)
-                                  : hat::gst::make_onnx_detector(location, options);
+    s.detector = hat::gst::make_person_detector(name, location, options);
   } catch (const std::exception& e) {
     GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("%s", e.what()),
-                      ("model-location=%s", location.c_str()));
+                      ("detector=%s model-location=%s", name, location.c_str()));
     return FALSE;
   }
   s.frame = 0;
@@ -214,10 +259,16 @@ static void gst_hat_detect_class_init(GstHatDetectClass* klass) {
   const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                               GST_PARAM_MUTABLE_READY);
   g_object_class_install_property(
+      gobject_class, PROP_DETECTOR,
+      g_param_spec_enum("detector", "Detector", "Which person detector runs",
+                        HAT_TYPE_DETECT_DETECTOR, kDetectorAuto, flags));
+  g_object_class_install_property(
       gobject_class, PROP_THRESHOLD,
       g_param_spec_double("threshold", "Threshold",
-                          "Minimum detection confidence (HOG: logistic of the SVM margin)", 0.0,
-                          1.0, 0.5, flags));
+                          "Minimum detection confidence (background: foreground fill times "
+                          "agreement with the ground plane's height; HOG: logistic of the SVM "
+                          "margin). Boxes below hattrack's high-threshold only continue tracks",
+                          0.0, 1.0, 0.3, flags));
   g_object_class_install_property(
       gobject_class, PROP_MIN_SIZE,
       g_param_spec_int("min-size", "Minimum size", "Minimum person height in pixels", 0, 65535, 0,
@@ -227,7 +278,7 @@ static void gst_hat_detect_class_init(GstHatDetectClass* klass) {
       g_param_spec_double("scale", "Scale",
                           "Resize factor applied to the frame before detection (HOG finds "
                           "people taller than 128/scale pixels; above 1 finds smaller people, "
-                          "slower)",
+                          "slower; below 1 makes the background detector faster)",
                           0.1, 8.0, 1.0, flags));
   g_object_class_install_property(
       gobject_class, PROP_INFERENCE_INTERVAL,
@@ -239,8 +290,8 @@ static void gst_hat_detect_class_init(GstHatDetectClass* klass) {
   g_object_class_install_property(
       gobject_class, PROP_MODEL_LOCATION,
       g_param_spec_string("model-location", "Model location",
-                          "ONNX person detector (YOLOv5/YOLOv8- or SSD-style output); unset: "
-                          "OpenCV's built-in HOG people detector",
+                          "ONNX person detector (YOLOv5/YOLOv8- or SSD-style output), run by "
+                          "detector=auto or onnx",
                           nullptr, flags));
   g_object_class_install_property(
       gobject_class, PROP_CLASS_ID,

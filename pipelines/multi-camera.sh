@@ -37,10 +37,10 @@ for source in "$@"; do
        uri=file://$(realpath "$source") ;;
   esac
   camera=${ids[$i]:-camera-$i}
-  # shellcheck disable=SC2206
-  match+=(sink_$i::camera-id="$camera")
+  match+=("sink_$i::camera-id=$camera")
+  # shellcheck disable=SC2206,SC2054  # the *_OPTS are property=value words; caps hold commas
   branches+=(uridecodebin uri="$uri" ! videoconvert ! video/x-raw,format=I420
-         ! hatdetect scale=1.5 inference-interval=3 ${DETECT_OPTS:-} ! hattrack
+         ! hatdetect ${DETECT_OPTS:-} ! hattrack
          ! hatembed model="$model" ${EMBED_OPTS:-} ! m.sink_$i
          m.src_$i ! hatoverlay ! videoconvert ! avenc_mpeg4 bitrate=2000000 ! mp4mux
          ! filesink location="$out/$camera.mp4.tmp")

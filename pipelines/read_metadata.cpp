@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   gchar* model = g_strescape(argv[2], nullptr);
   gchar* description = g_strdup_printf(
       "filesrc location=\"%s\" ! decodebin ! videoconvert ! video/x-raw,format=I420 ! "
-      "hatdetect scale=1.5 inference-interval=3 ! hattrack ! hatembed model=\"%s\" ! "
+      "hatdetect ! hattrack ! hatembed model=\"%s\" ! "
       "appsink name=sink sync=false",
       video, model);
   GstElement* pipeline = gst_parse_launch(description, &error);

@@ -8,8 +8,9 @@
 # OUT_DIR to runs/pipeline, VIDEO to data/vtest.avi (extracted by scripts/install-deps.sh).
 # EMBED_OPTS adds hatembed properties (e.g. EMBED_OPTS="time-budget=50"); NO_EMBED=1 leaves
 # embedding out (detection and tracking only, the benchmark's baseline).
-# HOG finds people taller than about 128 px; scale=1.5 reaches the ~90 px people of this video,
-# and inference-interval=3 runs it on every third frame while hattrack predicts in between.
+# hatdetect's default detector models the fixed camera's background and learns its ground plane
+# from the first frames; DETECT_OPTS adds hatdetect properties (e.g. DETECT_OPTS="detector=hog
+# scale=1.5 inference-interval=3", the former default).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 model=${1:-$root/runs/default/adapt/model.hat}
@@ -24,11 +25,13 @@ embed=(! hatembed model="$model")
 # shellcheck disable=SC2206  # EMBED_OPTS is a list of property=value words
 embed+=(${EMBED_OPTS:-})
 [ -z "${NO_EMBED:-}" ] || embed=()
+# shellcheck disable=SC2206  # DETECT_OPTS too
+detect=(hatdetect ${DETECT_OPTS:-})
 # Outputs are written under temporary names and renamed when complete, so an interrupted run
 # never leaves a truncated file where a good one was.
 start=$EPOCHREALTIME
 gst-launch-1.0 -q filesrc location="$video" ! decodebin ! videoconvert ! video/x-raw,format=I420 \
-  ! hatdetect scale=1.5 inference-interval=3 \
+  ! "${detect[@]}" \
   ! hattrack \
   "${embed[@]}" \
   ! hatevents location="$out/events.jsonl.tmp" all-frames=true \

@@ -77,7 +77,8 @@ TEST_F(GstElements, PluginListsItsElementsAndDocumentsEveryProperty) {
   ASSERT_NE(plugin, nullptr) << "GST_PLUGIN_PATH_1_0 must point at build/gst-plugin";
   gst_object_unref(plugin);
   const std::map<std::string, std::vector<std::string>> required = {
-      {"hatdetect", {"threshold", "min-size", "scale", "inference-interval", "model-location"}},
+      {"hatdetect",
+       {"detector", "threshold", "min-size", "scale", "inference-interval", "model-location"}},
       {"hattrack", {"max-age", "min-hits", "iou-threshold"}},
       {"hatembed",
        {"model", "device", "batch-size", "precision", "channels-last", "cuda-graphs",
@@ -142,7 +143,8 @@ TEST_F(GstElements, HatdetectFindsThePeopleOfTheSampleVideoAndMarksItsFrames) {
   const cv::Mat frame = vtest_frame(40);
   ASSERT_FALSE(frame.empty()) << "data/vtest.avi (scripts/install-deps.sh extracts it)";
   for (const char* format : {"BGR", "I420"}) {
-    GstHarness* h = harness("hatdetect scale=1.5 inference-interval=2",
+    // HOG finds people in a single frame; the default detector needs the camera's past frames.
+    GstHarness* h = harness("hatdetect detector=hog scale=1.5 inference-interval=2",
                             test::video_caps(format, frame.cols, frame.rows));
     GstBuffer* first = test::make_frame(frame, format);
     const cv::Rect upstream(5, 5, 30, 60);
@@ -174,12 +176,46 @@ TEST_F(GstElements, HatdetectFindsThePeopleOfTheSampleVideoAndMarksItsFrames) {
     EXPECT_EQ(g::detection_ran(out), std::optional<bool>(false));
     gst_buffer_unref(out);
   }
-  GstHarness* h =
-      harness("hatdetect scale=1.5 min-size=400", test::video_caps("BGR", frame.cols, frame.rows));
+  GstHarness* h = harness("hatdetect detector=hog scale=1.5 min-size=400",
+                          test::video_caps("BGR", frame.cols, frame.rows));
   gst_harness_push(h, test::make_frame(frame, "BGR"));
   GstBuffer* out = gst_harness_pull(h);
   EXPECT_TRUE(g::rois_of_type(out, g::kPersonRoiType).empty()) << "min-size filters";
   gst_buffer_unref(out);
+}
+
+TEST_F(GstElements, TheDefaultDetectorLearnsTheFixedCameraAndFindsItsPeople) {
+  cv::VideoCapture cap(test::source_root() + "/data/vtest.avi");
+  ASSERT_TRUE(cap.isOpened()) << "data/vtest.avi (scripts/install-deps.sh extracts it)";
+  cv::Mat frame;
+  cap >> frame;
+  GstHarness* h = harness("hatdetect", test::video_caps("BGR", frame.cols, frame.rows));
+  size_t found_first = 0, found_late = 0;
+  for (int f = 0; f < 120 && !frame.empty(); ++f, cap >> frame) {
+    gst_harness_push(h, test::make_frame(frame, "BGR"));
+    GstBuffer* out = gst_harness_pull(h);
+    const auto people = g::rois_of_type(out, g::kPersonRoiType);
+    if (f == 0) found_first = people.size();
+    if (f >= 100) found_late += people.size();
+    for (auto* roi : people) {
+      const cv::Rect box = g::roi_box(roi);
+      EXPECT_EQ(box & cv::Rect(0, 0, frame.cols, frame.rows), box) << "inside the frame";
+      // People of this camera are about 35 to 160 pixels tall.
+      EXPECT_GE(box.height, 16) << "frame " << f << " box " << box;
+      EXPECT_LE(box.height, 200) << "frame " << f;
+      const auto c = g::roi_confidence(roi);
+      ASSERT_TRUE(c.has_value());
+      EXPECT_GE(*c, 0.3) << "the default threshold";
+      const GstStructure* s = gst_video_region_of_interest_meta_get_param(roi, g::kDetectionParams);
+      ASSERT_NE(s, nullptr);
+      EXPECT_STREQ(gst_structure_get_string(s, "detector"), "background");
+    }
+    gst_buffer_unref(out);
+  }
+  EXPECT_EQ(found_first, 0u) << "the first frame only teaches the background";
+  // Frame 110 shows 6 people (counted by eye); two walking side by side may come out as one.
+  EXPECT_GE(found_late, 20u * 3);
+  EXPECT_LE(found_late, 20u * 10);
 }
 
 // Pushes one frame with the given person boxes through `h` and returns the output.

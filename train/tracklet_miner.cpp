@@ -14,6 +14,7 @@
 
 #include "base/error.h"
 #include "base/json_settings.h"
+#include "detection/detector_factory.h"
 #include "evaluation/progress_bar.h"
 #include "frame/crop.h"
 
@@ -33,12 +34,11 @@ void make_dirs(const std::string& dir) {
 }
 
 std::unique_ptr<gst::PersonDetector> make_detector(const MiningOptions& o) {
-  if (o.detector == "background") return gst::make_background_detector(o.detection);
-  if (o.detector == "hog") return gst::make_hog_detector(o.detection);
-  if (o.detector.size() > 5 && o.detector.substr(o.detector.size() - 5) == ".onnx")
-    return gst::make_onnx_detector(o.detector, o.detection);
-  throw Error(kWhat + std::string(": detector must be background, hog or an .onnx file, not '") +
-              o.detector + "'");
+  const bool onnx = o.detector.size() > 5 && o.detector.substr(o.detector.size() - 5) == ".onnx";
+  if (!onnx && o.detector != "background" && o.detector != "hog")
+    throw Error(kWhat + std::string(": detector must be background, hog or an .onnx file, not '") +
+                o.detector + "'");
+  return gst::make_person_detector(onnx ? "onnx" : o.detector, onnx ? o.detector : "", o.detection);
 }
 
 struct LiveTrack {
