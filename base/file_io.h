@@ -17,6 +17,9 @@ void write_file_atomically(const std::string& path, const void* data, size_t siz
 // `json` pretty-printed, written atomically.
 void write_json_file(const std::string& path, const nlohmann::json& json);
 
+// Creates `dir` and its missing parents; hat::Error names the folder and why it failed.
+void create_folders(const std::string& dir);
+
 // Reads a whole file; hat::Error when it is missing or unreadable.
 std::string read_file(const std::string& path);
 // The same as bytes, in the form LibTorch's unpickler takes (no extra copy of large models).

@@ -53,6 +53,7 @@ class BackgroundDetector final : public PersonDetector {
     cv::morphologyEx(mask, mask, cv::MORPH_CLOSE,
                      cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * unit + 1, 5 * unit)));
     mask_ = mask;
+    frame_size_ = cv::Size(frame.width, frame.height);
     cv::Mat labels, stats, centroids;
     const int n = cv::connectedComponentsWithStats(mask, labels, stats, centroids, 8, CV_32S);
     std::vector<Blob> blobs;
@@ -88,14 +89,16 @@ class BackgroundDetector final : public PersonDetector {
     return b.x <= 1 || b.y <= 1 || b.br().x >= mask_.cols - 1 || b.br().y >= mask_.rows - 1;
   }
 
-  void emit(const cv::Rect& model_box, double confidence, std::vector<PersonDetection>& found) {
+  cv::Rect to_frame(const cv::Rect& model_box) const {
     const double s = options_.scale;
-    const cv::Rect box(static_cast<int>(std::lround(model_box.x / s)),
-                       static_cast<int>(std::lround(model_box.y / s)),
-                       static_cast<int>(std::lround(model_box.width / s)),
-                       static_cast<int>(std::lround(model_box.height / s)));
-    const cv::Rect clipped = clip_box(box, static_cast<int>(std::lround(mask_.cols / s)),
-                                      static_cast<int>(std::lround(mask_.rows / s)));
+    return {static_cast<int>(std::lround(model_box.x / s)),
+            static_cast<int>(std::lround(model_box.y / s)),
+            static_cast<int>(std::lround(model_box.width / s)),
+            static_cast<int>(std::lround(model_box.height / s))};
+  }
+
+  void emit(const cv::Rect& model_box, double confidence, std::vector<PersonDetection>& found) {
+    const cv::Rect clipped = clip_box(to_frame(model_box), frame_size_.width, frame_size_.height);
     if (clipped.empty() || clipped.height < std::max(options_.min_size, background_.min_height) ||
         confidence < options_.threshold)
       return;
@@ -117,12 +120,8 @@ class BackgroundDetector final : public PersonDetector {
   void teach(const cv::Rect& box, double fill) {
     const double aspect = static_cast<double>(box.height) / std::max(1, box.width);
     if (aspect >= 2.0 && aspect <= 4.0 && fill >= 0.45 && !touches_edge(box) &&
-        box.height >= 16 * options_.scale) {
-      const double s = options_.scale;
-      ground_.add_sample(cv::Rect(static_cast<int>(box.x / s), static_cast<int>(box.y / s),
-                                  static_cast<int>(box.width / s),
-                                  static_cast<int>(box.height / s)));
-    }
+        box.height >= 16 * options_.scale)
+      ground_.add_sample(to_frame(box));
   }
 
   // A blob much shorter than a person at its row, above or below another one it overlaps in
@@ -223,6 +222,7 @@ class BackgroundDetector final : public PersonDetector {
   cv::Ptr<cv::BackgroundSubtractorMOG2> model_;
   GroundPlane ground_;
   cv::Mat mask_;  // this frame's foreground, model pixels
+  cv::Size frame_size_;
   int frames_ = 0;
 };
 

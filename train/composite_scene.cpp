@@ -11,6 +11,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "base/error.h"
+#include "base/file_io.h"
 #include "train/background_plate.h"
 #include "train/synthetic_people.h"
 
@@ -191,9 +192,7 @@ void render_composite(const cv::Mat& plate, const CompositeOptions& o,
 
 void write_composite_scene(const std::string& video, const CompositeOptions& o,
                            const std::string& dir, std::ostream& log) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw Error(dir + ": cannot create the folder (" + ec.message() + ")");
+  create_folders(dir);
   const cv::Mat plate = background_plate(video);
   if (!cv::imwrite(dir + "/plate.png", plate)) throw Error(dir + "/plate.png: cannot write");
   // Written under temporary names and renamed, so a failed run leaves no half scene.
@@ -218,6 +217,7 @@ void write_composite_scene(const std::string& video, const CompositeOptions& o,
   writer.release();
   truth.close();
   if (!truth) throw Error(dir + "/gt.txt: cannot write the ground truth");
+  std::error_code ec;
   std::filesystem::rename(video_tmp, dir + "/scene.avi", ec);
   if (!ec) std::filesystem::rename(truth_tmp, dir + "/gt.txt", ec);
   if (ec) throw Error(dir + ": cannot rename the scene files (" + ec.message() + ")");

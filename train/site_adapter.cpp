@@ -294,8 +294,7 @@ AdaptResult adapt_to_site(const AdaptConfig& c, bool resume, std::ostream& log) 
   std::string current = c.model;
   for (int round = 1; round <= c.rounds; ++round) {
     const std::string dir = round_dir(c, round);
-    std::filesystem::create_directories(dir, ec);
-    if (ec) throw Error(dir + ": cannot create the folder (" + ec.message() + ")");
+    create_folders(dir);
     const std::string labels_file = dir + "/labels.json";
     const bool continuing = resume && exists(labels_file);
     if (continuing && exists(dir + "/model.hat")) {

@@ -10,6 +10,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "base/error.h"
+#include "base/file_io.h"
 
 namespace hat {
 
@@ -89,12 +90,6 @@ cv::Scalar pastel(const cv::Scalar& c) {
   return c * 0.45 + cv::Scalar(grey, grey, grey) * 0.3 + cv::Scalar(70, 70, 70);
 }
 
-void make_dir(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw Error(dir + ": cannot create the folder (" + ec.message() + ")");
-}
-
 void write_video(const std::string& path, const std::vector<WalkFrame>& frames) {
   cv::VideoWriter writer(path, cv::CAP_FFMPEG, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 25,
                          frames.front().image.size());
@@ -171,16 +166,16 @@ void write_synthetic_site(const SiteOptions& o, const std::string& dir, std::ost
     out.push_back(render_walk(walk.second, cameras[1], scenes[1], frames, seed + 5));
     return out;
   };
-  make_dir(dir + "/videos");
-  make_dir(dir + "/test-videos");
+  create_folders(dir + "/videos");
+  create_folders(dir + "/test-videos");
   const auto videos = render_pair(o.people, o.seed * 2 + 1, o.seed * 7 + 3);
   for (int c = 0; c < 2; ++c) {
     write_video(dir + "/videos/cam-" + std::to_string(c + 1) + ".avi", videos[c]);
     write_truth(dir + "/videos/cam-" + std::to_string(c + 1) + ".txt", videos[c]);
   }
   const auto test_videos = render_pair(o.test_people, o.seed * 2 + 2, o.seed * 7 + 4);
-  make_dir(dir + "/test/query");
-  make_dir(dir + "/test/bounding_box_test");
+  create_folders(dir + "/test/query");
+  create_folders(dir + "/test/bounding_box_test");
   int query = 0, gallery = 0;
   for (int c = 0; c < 2; ++c) {
     const auto& frames = test_videos[c];

@@ -13,6 +13,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "base/error.h"
+#include "base/file_io.h"
 #include "base/json_settings.h"
 #include "detection/detector_factory.h"
 #include "evaluation/progress_bar.h"
@@ -26,12 +27,6 @@ constexpr const char* kWhat = "mining settings";
 // Candidate crops kept in memory per live track; beyond it every other one is dropped and the
 // sampling stride doubles, so a long track costs bounded memory and stays evenly covered.
 constexpr size_t kMaxCandidates = 64;
-
-void make_dirs(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw Error(dir + ": cannot create the folder (" + ec.message() + ")");
-}
 
 std::unique_ptr<gst::PersonDetector> make_detector(const MiningOptions& o) {
   const bool onnx = o.detector.size() > 5 && o.detector.substr(o.detector.size() - 5) == ".onnx";
@@ -196,7 +191,7 @@ MinedSite mine_tracklets(const std::vector<std::string>& videos, const MiningOpt
     std::vector<Tracklet> kept;
     int frames = 0, detections = 0, tracks = 0;
     const std::string dir = crops_dir + "/c" + std::to_string(camera);
-    make_dirs(dir);
+    create_folders(dir);
     auto finish = [&](LiveTrack& t) {
       ++tracks;
       const int n = static_cast<int>(t.tracklet.frames.size());
