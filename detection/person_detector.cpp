@@ -9,6 +9,8 @@
 #include <opencv2/objdetect.hpp>
 
 #include "base/error.h"
+#include "detection/letterbox.h"
+#include "detection/onnx_input_shape.h"
 #include "frame/crop.h"
 #include "frame/frame_gray.h"
 
@@ -70,6 +72,11 @@ class OnnxDetector final : public PersonDetector {
  public:
   OnnxDetector(const std::string& path, const DetectorOptions& options) : options_(options) {
     if (!std::ifstream(path).good()) throw Error(path + ": cannot open the detector model");
+    // A model exported at a fixed size is fed at that size; dynamic ones at input-size square.
+    const std::vector<int64_t> dims = read_onnx_input_shape(path);
+    input_ = cv::Size(options.input_size, options.input_size);
+    if (dims.size() == 4 && dims[2] > 0 && dims[3] > 0)
+      input_ = cv::Size(static_cast<int>(dims[3]), static_cast<int>(dims[2]));
     try {
       net_ = cv::dnn::readNetFromONNX(path);
     } catch (const cv::Exception& e) {
@@ -79,24 +86,18 @@ class OnnxDetector final : public PersonDetector {
   }
 
   std::vector<PersonDetection> detect(const FrameView& frame) override {
-    // Letterbox into a square input so that boxes map back with one scale and offset.
-    const cv::Mat rgb = crop_to_rgb(frame, cv::Rect(0, 0, frame.width, frame.height));
-    const int side = options_.input_size;
-    const double r =
-        std::min(static_cast<double>(side) / rgb.cols, static_cast<double>(side) / rgb.rows);
-    cv::Mat canvas(side, side, CV_8UC3, cv::Scalar(114, 114, 114));
-    cv::Mat resized;
-    cv::resize(rgb, resized,
-               cv::Size(static_cast<int>(rgb.cols * r), static_cast<int>(rgb.rows * r)));
-    resized.copyTo(canvas(cv::Rect(0, 0, resized.cols, resized.rows)));
-    net_.setInput(cv::dnn::blobFromImage(canvas, 1.0 / 255.0));
+    // Letterboxed so that boxes map back with one scale.
+    const Letterboxed in =
+        letterbox(crop_to_rgb(frame, cv::Rect(0, 0, frame.width, frame.height)), input_);
+    net_.setInput(cv::dnn::blobFromImage(in.image, 1.0 / 255.0));
     cv::Mat output;
     try {
       output = net_.forward();
     } catch (const cv::Exception& e) {
       throw Error(std::string("the ONNX detector failed: ") + e.err);
     }
-    auto found = decode_detector_output(output, side, side, options_);
+    auto found = decode_detector_output(output, input_.width, input_.height, options_);
+    const double r = in.scale;
     for (auto& d : found) {
       d.box = cv::Rect(static_cast<int>(d.box.x / r), static_cast<int>(d.box.y / r),
                        static_cast<int>(d.box.width / r), static_cast<int>(d.box.height / r));
@@ -107,6 +108,7 @@ class OnnxDetector final : public PersonDetector {
 
  private:
   DetectorOptions options_;
+  cv::Size input_;
   cv::dnn::Net net_;
 };
 

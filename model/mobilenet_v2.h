@@ -19,6 +19,9 @@ class ConvBnRelu6Impl : public torch::nn::Module {
  public:
   ConvBnRelu6Impl(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t groups);
   torch::Tensor forward(const torch::Tensor& x);
+  // For exporters (model/onnx_export.h), which fold the BN into the convolution.
+  const torch::nn::Conv2d& conv() const { return conv_; }
+  const torch::nn::BatchNorm2d& bn() const { return bn_; }
 
  private:
   torch::nn::Conv2d conv_{nullptr};
@@ -32,6 +35,10 @@ class InvertedResidualImpl : public torch::nn::Module {
  public:
   InvertedResidualImpl(int64_t in, int64_t out, int64_t stride, int64_t expand_ratio);
   torch::Tensor forward(const torch::Tensor& x);
+  // For exporters: whether the input is added back, and the expansion, depthwise and
+  // projection layers in order (ConvBnRelu6..., Conv2d, BatchNorm2d).
+  bool residual() const { return residual_; }
+  const torch::nn::Sequential& layers() const { return conv_; }
 
  private:
   bool residual_;
@@ -46,6 +53,8 @@ class MobileNetV2Impl : public BackboneNetImpl {
   // The outputs of features[3], [6], [13] and [18]: 24, 32, 96 and 1280 channels at strides 4,
   // 8, 16 and 32.
   std::array<torch::Tensor, 4> forward(const torch::Tensor& x) override;
+  // For exporters: features[0..18].
+  const torch::nn::Sequential& features() const { return features_; }
 
  private:
   torch::nn::Sequential features_{nullptr};
