@@ -14,10 +14,10 @@ namespace hat::protobuf {
 // MessageWriter and adding its bytes with add_message.
 class MessageWriter {
  public:
-  void add_varint(int field, uint64_t value);                    // int32, int64, enum, bool
-  void add_bytes(int field, std::string_view bytes);             // string, bytes
+  void add_varint(int field, uint64_t value);         // int32, int64, enum, bool
+  void add_bytes(int field, std::string_view bytes);  // string, bytes
   void add_message(int field, const MessageWriter& message) { add_bytes(field, message.bytes_); }
-  void add_float(int field, float value);                        // fixed32
+  void add_float(int field, float value);  // fixed32
   const std::string& bytes() const { return bytes_; }
 
  private:

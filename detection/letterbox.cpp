@@ -16,6 +16,7 @@ Letterboxed letterbox(const cv::Mat& source, cv::Size input) {
   cv::Mat resized;
   cv::resize(source, resized, fitted, 0, 0, out.scale < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
   resized.copyTo(out.image(cv::Rect(0, 0, fitted.width, fitted.height)));
+  out.content = fitted;
   return out;
 }
 

@@ -12,6 +12,7 @@ namespace hat::gst {
 struct Letterboxed {
   cv::Mat image;       // CV_8UC3, `input` in size, same channel order as the source
   double scale = 1.0;  // network-input pixels per source pixel
+  cv::Size content;    // the part of `image` the source covers, from its top-left corner
 };
 
 // `source`: an 8-bit, 3-channel image; `input`: the network's input size (positive).

@@ -28,9 +28,8 @@ std::string_view sub_message(std::string_view message, int number) {
 }
 
 std::vector<int64_t> dims_of(std::string_view value_info) {
-  const std::string_view shape =
-      sub_message(sub_message(sub_message(value_info, kValueInfoType), kTypeTensor),
-                  kTensorTypeShape);
+  const std::string_view shape = sub_message(
+      sub_message(sub_message(value_info, kValueInfoType), kTypeTensor), kTensorTypeShape);
   std::vector<int64_t> dims;
   MessageReader reader(shape);
   Field f;

@@ -10,8 +10,10 @@
  * joins fragments of one. It needs no model file and learns the camera from its first frames, so
  * one element serves one fixed camera. detector=hog runs OpenCV's HOG people detector (moving
  * cameras; people taller than 128/scale pixels); model-location runs an ONNX detector (YOLO- or
- * SSD-style outputs) through OpenCV DNN. ROIs that an upstream detector attached are left alone,
- * so any other detector can replace this element.
+ * SSD-style outputs) through OpenCV DNN: the site detector that `hat-train detector` learns from
+ * a camera's own unlabeled video (RUN_DIR/detector.onnx), or a YOLO or SSD model the user brings.
+ * A model exported at a fixed size is fed at that size, the frame letterboxed into it. ROIs that
+ * an upstream detector attached are left alone, so any other detector can replace this element.
  *
  * The default threshold is below hattrack's high-threshold on purpose: the weak boxes between
  * them only continue tracks (ByteTrack's second association stage), they never start one.
@@ -20,6 +22,11 @@
  * |[
  * gst-launch-1.0 filesrc location=vtest.avi ! decodebin ! videoconvert ! \
  *   hatdetect ! hattrack ! hatoverlay ! videoconvert ! autovideosink
+ * ]|
+ * With the site detector trained for that camera:
+ * |[
+ * gst-launch-1.0 filesrc location=vtest.avi ! decodebin ! videoconvert ! \
+ *   hatdetect model-location=runs/default/detector/detector.onnx ! hattrack ! fakesink
  * ]|
  */
 #include <gst/gst.h>
@@ -291,7 +298,8 @@ static void gst_hat_detect_class_init(GstHatDetectClass* klass) {
       gobject_class, PROP_MODEL_LOCATION,
       g_param_spec_string("model-location", "Model location",
                           "ONNX person detector (YOLOv5/YOLOv8- or SSD-style output), run by "
-                          "detector=auto or onnx",
+                          "detector=auto or onnx: a site detector from hat-train detector, or "
+                          "a YOLO/SSD export",
                           nullptr, flags));
   g_object_class_install_property(
       gobject_class, PROP_CLASS_ID,
@@ -301,7 +309,9 @@ static void gst_hat_detect_class_init(GstHatDetectClass* klass) {
   g_object_class_install_property(
       gobject_class, PROP_INPUT_SIZE,
       g_param_spec_int("input-size", "Input size",
-                       "ONNX detector: side of the square, letterboxed network input", 32, 4096,
+                       "ONNX detector with dynamic input dimensions: side of the square, "
+                       "letterboxed network input (a model of fixed size is fed at its own)",
+                       32, 4096,
                        640, flags));
 
   gst_element_class_set_static_metadata(element_class, "HAT person detector", "Analyzer/Video",

@@ -11,8 +11,8 @@ using protobuf::MessageWriter;
 
 // onnx.proto field numbers and enum values.
 namespace model_field {
-constexpr int kIrVersion = 1, kProducerName = 2, kProducerVersion = 3, kGraph = 7,
-              kOpsetImport = 8, kMetadata = 14;
+constexpr int kIrVersion = 1, kProducerName = 2, kProducerVersion = 3, kGraph = 7, kOpsetImport = 8,
+              kMetadata = 14;
 }
 namespace graph_field {
 constexpr int kNode = 1, kName = 2, kInitializer = 5, kInput = 11, kOutput = 12;

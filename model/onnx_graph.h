@@ -1,8 +1,8 @@
 // A writer of ONNX model files for networks whose structure the exporter knows (no tracing):
 // the exporter adds the graph's input, initializers from LibTorch tensors and nodes in order,
 // then saves one self-contained .onnx file (opset 10, float32 weights inline; 10, not
-// later, because OpenCV 4.6's importer takes Clip's bounds only as opset-10 attributes). The wire format
-// is base/protobuf_wire.h; field numbers are those of onnx.proto.
+// later, because OpenCV 4.6's importer takes Clip's bounds only as opset-10 attributes). The wire
+// format is base/protobuf_wire.h; field numbers are those of onnx.proto.
 #pragma once
 
 #include <cstdint>
@@ -54,8 +54,7 @@ class OnnxGraph {
   // The serialized ModelProto.
   std::string serialize(const std::string& producer, const std::string& version) const;
   // Writes it atomically (base/file_io.h); hat::Error names the file on failure.
-  void save(const std::string& path, const std::string& producer,
-            const std::string& version) const;
+  void save(const std::string& path, const std::string& producer, const std::string& version) const;
 
  private:
   std::string fresh(const std::string& hint);

@@ -20,8 +20,8 @@ class Exporter {
                    bool relu6, const std::string& hint) {
     torch::NoGradGuard no_grad;
     torch::Tensor w = conv->weight.detach().clone();
-    torch::Tensor b = conv->options.bias() ? conv->bias.detach().clone()
-                                           : torch::zeros({w.size(0)}, w.options());
+    torch::Tensor b =
+        conv->options.bias() ? conv->bias.detach().clone() : torch::zeros({w.size(0)}, w.options());
     if (bn) {
       const auto& m = *bn;
       const torch::Tensor scale = m->weight / torch::sqrt(m->running_var + m->options.eps());
@@ -31,13 +31,13 @@ class Exporter {
     const auto& o = conv->options;
     const auto k = o.kernel_size(), s = o.stride();
     const auto p = std::get<torch::ExpandingArray<2>>(o.padding());
-    const std::string y =
-        g_.add_node("Conv", {x, g_.add_initializer(hint + ".weight", w), g_.add_initializer(hint + ".bias", b)},
-                    hint,
-                    {onnx_ints("kernel_shape", {k->at(0), k->at(1)}),
-                     onnx_ints("strides", {s->at(0), s->at(1)}),
-                     onnx_ints("pads", {p->at(0), p->at(1), p->at(0), p->at(1)}),
-                     onnx_ints("dilations", {1, 1}), onnx_int("group", o.groups())});
+    const std::string y = g_.add_node(
+        "Conv", {x, g_.add_initializer(hint + ".weight", w), g_.add_initializer(hint + ".bias", b)},
+        hint,
+        {onnx_ints("kernel_shape", {k->at(0), k->at(1)}),
+         onnx_ints("strides", {s->at(0), s->at(1)}),
+         onnx_ints("pads", {p->at(0), p->at(1), p->at(0), p->at(1)}),
+         onnx_ints("dilations", {1, 1}), onnx_int("group", o.groups())});
     if (!relu6) return y;
     return g_.add_node("Clip", {y}, hint + ".relu6",
                        {onnx_float("min", 0.0f), onnx_float("max", 6.0f)});
@@ -101,7 +101,8 @@ void export_person_detector_onnx(PersonDetectorNetImpl& net, const std::string& 
     if (k == 18) levels[2] = x;
   }
   // The pyramid's top-down path, as upsample_add computes it.
-  const std::string scales = g.add_initializer("resize.scales", torch::tensor({1.0f, 1.0f, 2.0f, 2.0f}));
+  const std::string scales =
+      g.add_initializer("resize.scales", torch::tensor({1.0f, 1.0f, 2.0f, 2.0f}));
   auto up_add = [&](const std::string& coarse, const std::string& fine, const std::string& hint) {
     const std::string up =
         g.add_node("Resize", {coarse, scales}, hint + ".up", {onnx_string("mode", "nearest")});
@@ -116,18 +117,17 @@ void export_person_detector_onnx(PersonDetectorNetImpl& net, const std::string& 
   const std::string size = e.conv(p, net.size_out(), nullptr, false, "size");
   // The decoding of PersonDetectorNetImpl::decode.
   const std::string stride = e.scalar("stride", static_cast<float>(kPersonDetectorStride));
-  const std::string centres =
-      g.add_node("Add",
-                 {g.add_node("Mul", {offset, stride}, "offset.pixels"),
-                  g.add_initializer("grid", person_detector_grid(cfg))},
-                 "centres");
+  const std::string centres = g.add_node("Add",
+                                         {g.add_node("Mul", {offset, stride}, "offset.pixels"),
+                                          g.add_initializer("grid", person_detector_grid(cfg))},
+                                         "centres");
   const std::string sizes =
       g.add_node("Mul", {g.add_node("Exp", {size}, "size.exp"), stride}, "sizes");
   const std::string score = g.add_node("Sigmoid", {heat}, "score");
   const std::string table =
       g.add_node("Concat", {centres, sizes, score}, "table", {onnx_int("axis", 1)});
-  const int64_t cells = (cfg.input_height / kPersonDetectorStride) *
-                        (cfg.input_width / kPersonDetectorStride);
+  const int64_t cells =
+      (cfg.input_height / kPersonDetectorStride) * (cfg.input_width / kPersonDetectorStride);
   g.add_node("Reshape", {table, g.add_initializer("boxes.shape", torch::tensor({1L, 5L, cells}))},
              "boxes");
   g.rename_last_output("boxes");

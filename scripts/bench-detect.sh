@@ -5,7 +5,11 @@
 # of the sample camera (hat-train synth-scene, seeds 3-5: synthetic people with exact truth over
 # the camera's own background plate), scored by hat-eval mot.
 #
-#   [MODEL=RE_ID_MODEL] scripts/bench-detect.sh [ONNX_MODEL]   (ONNX_MODEL: a YOLO/SSD detector)
+# The site detector that `hat-train detector` learned for the sample camera (the Quick start's
+# runs/default/detector/detector.onnx, or SITE_DETECTOR) is measured too when it exists.
+#
+#   [MODEL=RE_ID_MODEL] [SITE_DETECTOR=FILE] scripts/bench-detect.sh [ONNX_MODEL]
+#   (ONNX_MODEL: a YOLO/SSD detector)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GST_PLUGIN_PATH_1_0=$PWD/build/gst-plugin
@@ -14,6 +18,8 @@ model=${MODEL:-runs/default/adapt/model.hat}  # MODEL: another re-ID model for t
 mkdir -p "$out"
 declare -A detectors=([default]="" [hog]="detector=hog scale=1.5 inference-interval=3")
 order=(default hog)
+site=${SITE_DETECTOR:-runs/default/detector/detector.onnx}
+if [ -f "$site" ]; then detectors[site]="model-location=$site"; order=(default site hog); fi
 if [ $# -gt 0 ]; then detectors[onnx]="model-location=$1"; order+=(onnx); fi
 for seed in 3 4 5; do
   [ -f "$out/scene-$seed/gt.txt" ] ||

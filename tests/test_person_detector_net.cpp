@@ -52,7 +52,8 @@ cv::Mat textured_frame(cv::Size size) {
 }
 
 std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("hat-test-" + std::to_string(::getpid()) + "-" + name))
+  return (std::filesystem::temp_directory_path() /
+          ("hat-test-" + std::to_string(::getpid()) + "-" + name))
       .string();
 }
 
@@ -64,7 +65,8 @@ TEST(PersonDetectorNet, DecodesMapsIntoAYolov8TableInInputPixels) {
   ASSERT_EQ(table.sizes(), (std::vector<int64_t>{2, 5, 32 * 40}));
   // Cell (row 3, column 5) of image 1, by hand.
   const int64_t cell = 3 * 40 + 5;
-  const float ox = maps.offset[1][0][3][5].item<float>(), oy = maps.offset[1][1][3][5].item<float>();
+  const float ox = maps.offset[1][0][3][5].item<float>(),
+              oy = maps.offset[1][1][3][5].item<float>();
   EXPECT_NEAR(table[1][0][cell].item<float>(), (5 + 0.5 + ox) * 8, 1e-4);
   EXPECT_NEAR(table[1][1][cell].item<float>(), (3 + 0.5 + oy) * 8, 1e-4);
   EXPECT_NEAR(table[1][3][cell].item<float>(), std::exp(maps.size[1][1][3][5].item<float>()) * 8,
@@ -93,14 +95,15 @@ TEST(PersonDetectorOnnx, OpenCvRunsTheExportedFileToTheLibTorchNetworksOutput) {
   ASSERT_EQ(out.size[2], 32 * 40);
 
   torch::NoGradGuard no_grad;
-  const torch::Tensor x =
-      torch::from_blob(in.image.data, {1, 256, 320, 3}, torch::kUInt8).permute({0, 3, 1, 2}).to(torch::kFloat) / 255.0;
+  const torch::Tensor x = torch::from_blob(in.image.data, {1, 256, 320, 3}, torch::kUInt8)
+                              .permute({0, 3, 1, 2})
+                              .to(torch::kFloat) /
+                          255.0;
   const torch::Tensor expected = net->decode(net->forward(x)).contiguous();
   const torch::Tensor got =
       torch::from_blob(const_cast<float*>(out.ptr<float>()), {1, 5, 32 * 40}, torch::kFloat);
   const double scale = expected.abs().max().item<double>();
-  EXPECT_LT((got - expected).abs().max().item<double>(), 1e-4 * scale)
-      << "largest value " << scale;
+  EXPECT_LT((got - expected).abs().max().item<double>(), 1e-4 * scale) << "largest value " << scale;
   std::filesystem::remove(path);
 }
 
@@ -120,16 +123,19 @@ TEST(PersonDetectorOnnx, HatdetectsOnnxPathFeedsTheFileAtItsOwnSizeAndFindsItsBo
   cv::cvtColor(frame, rgb, cv::COLOR_BGR2RGB);
   const gst::Letterboxed in = gst::letterbox(rgb, cv::Size(320, 256));
   torch::NoGradGuard no_grad;
-  const torch::Tensor x =
-      torch::from_blob(in.image.data, {1, 256, 320, 3}, torch::kUInt8).permute({0, 3, 1, 2}).to(torch::kFloat) / 255.0;
+  const torch::Tensor x = torch::from_blob(in.image.data, {1, 256, 320, 3}, torch::kUInt8)
+                              .permute({0, 3, 1, 2})
+                              .to(torch::kFloat) /
+                          255.0;
   const torch::Tensor table = net->decode(net->forward(x))[0];
   const auto best = table[4].argmax().item<int64_t>();
   ASSERT_GT(table[4][best].item<float>(), 0.5) << "the random network must score some cell";
   ASSERT_FALSE(found.empty());
-  const cv::Rect expected(static_cast<int>((table[0][best].item<float>() - table[2][best].item<float>() / 2) / 0.5),
-                          static_cast<int>((table[1][best].item<float>() - table[3][best].item<float>() / 2) / 0.5),
-                          static_cast<int>(table[2][best].item<float>() / 0.5),
-                          static_cast<int>(table[3][best].item<float>() / 0.5));
+  const cv::Rect expected(
+      static_cast<int>((table[0][best].item<float>() - table[2][best].item<float>() / 2) / 0.5),
+      static_cast<int>((table[1][best].item<float>() - table[3][best].item<float>() / 2) / 0.5),
+      static_cast<int>(table[2][best].item<float>() / 0.5),
+      static_cast<int>(table[3][best].item<float>() / 0.5));
   const cv::Rect clipped = expected & cv::Rect(0, 0, frame.cols, frame.rows);
   double best_iou = 0;
   for (const auto& d : found) {

@@ -18,6 +18,7 @@
 #include "inference/torch_error_line.h"
 #include "model/flops.h"
 #include "train/composite_scene.h"
+#include "train/detector_trainer.h"
 #include "train/losses.h"
 #include "train/optimizer.h"
 #include "train/site_adapter.h"
@@ -32,6 +33,7 @@ using hat::ArgParser;
 constexpr const char* kTop =
     R"(usage: hat-train [train] --dataset NAME --root DIR --output RUN_DIR [OPTIONS]
        hat-train adapt --model FILE --video FILE|DIR [--video ...] --output RUN_DIR [OPTIONS]
+       hat-train detector --video FILE|DIR [--video ...] --output RUN_DIR [OPTIONS]
        hat-train synth --layout LAYOUT --out DIR --ids N [OPTIONS]
        hat-train synth-site --out DIR [OPTIONS]
        hat-train synth-scene --video FILE --out DIR [OPTIONS]
@@ -44,6 +46,7 @@ epochs), on Market-1501, DukeMTMC-reID, CUHK03-NP, MSMT17 or custom data.
 commands:
   train   train (the default command); --resume continues a run exactly
   adapt   adapt a model to a site's unlabeled video (self-supervised) and calibrate its threshold
+  detector  train a person detector for a site's fixed cameras from their unlabeled video
   synth   write a synthetic dataset in a benchmark's layout (procedural people and cameras)
   synth-site  write a synthetic two-camera site: unlabeled videos for adapt, labeled test crops
   synth-scene composite synthetic people over a real camera's background plate, with MOT truth
@@ -167,6 +170,63 @@ int cmd_adapt(const std::vector<std::string>& args) {
             << " (false matches " << std::setprecision(1) << 100 * r.calibration.false_match_rate
             << " %, true matches " << 100 * r.calibration.true_match_rate
             << " %)\nmodel: " << r.model << "\ndistances: " << ac.output << "/distances.png\n";
+  return 0;
+}
+
+int cmd_detector(const std::vector<std::string>& args) {
+  ArgParser p(
+      "hat-train detector",
+      "Train a person detector for a site from its own unlabeled video, one file (or folder of\n"
+      "files) per fixed camera: synthetic people composited on each camera's background plate\n"
+      "(exact boxes) and the video's frames pseudo-labelled by the background detector and the\n"
+      "tracker, from ImageNet MobileNetV2 weights, then one round of self-training. RUN_DIR\n"
+      "receives detector.onnx (hatdetect model-location=RUN_DIR/detector.onnx), detector.pt,\n"
+      "config.json, log.jsonl and summary.json (precision and recall on held-out composites).\n"
+      "--set KEY=VALUE changes any setting of RUN_DIR/config.json (e.g. composites.scenes=6).");
+  p.repeated("video", "FILE|DIR", "a camera's video file, or a folder of them")
+      .option("output", "RUN_DIR", "run folder")
+      .option("pretrained", "FILE",
+              "ImageNet MobileNetV2 weights (data/pretrained/mobilenetv2-imagenet.pth); without "
+              "it the backbone starts from random weights")
+      .option("input-width", "N", "network input width, a multiple of 32 (384); the height "
+                                  "follows the video's aspect")
+      .option("iterations", "N", "training iterations before self-training (450)")
+      .option("self-training-iterations", "N", "iterations after self-training; 0 skips it (150)")
+      .option("config", "FILE", "JSON detector training settings")
+      .repeated("set", "KEY=VALUE", "override one setting")
+      .option("seed", "S", "random seed; runs on the CPU are deterministic")
+      .flag("quiet", "no progress bars");
+  if (!p.parse(args)) return 0;
+  nlohmann::json config = config_file(p);
+  for (const char* key : {"output", "pretrained"})
+    if (p.has(key)) config[key] = p.get(key);
+  if (!p.get_all("video").empty()) config["videos"] = p.get_all("video");
+  if (p.has("input-width")) config["input_width"] = p.get_int("input-width", 32, 4096);
+  if (p.has("iterations")) config["iterations"] = p.get_int("iterations", 1, 1 << 24);
+  if (p.has("self-training-iterations"))
+    config["self_training_iterations"] = p.get_int("self-training-iterations", 0, 1 << 24);
+  if (p.has("seed")) config["seed"] = p.get_int("seed", 0, 1 << 30);
+  if (p.flag_set("quiet")) config["progress"] = false;
+  for (const auto& s : p.get_all("set")) hat::apply_override(config, s);
+  const bool progress = !config.contains("progress") || config["progress"].get<bool>();
+  config.erase("progress");
+  hat::DetectorTrainConfig dc = hat::detector_train_config_from_json(config);
+  dc.progress = progress;
+  if (dc.videos.empty() || dc.output.empty())
+    throw hat::UsageError("--video and --output are required");
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = hat::train_person_detector(dc, std::cerr);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "trained a person detector on " << r.composite_images << " composite and "
+            << r.real_images << " pseudo-labelled frames (" << r.promoted
+            << " regions promoted by self-training) in " << std::fixed << std::setprecision(0)
+            << seconds << " s\n";
+  for (size_t k = 0; k < r.validation.size(); ++k)
+    std::cout << "round " << k + 1 << " on held-out composites: precision " << std::setprecision(3)
+              << r.validation[k].precision << ", recall " << r.validation[k].recall << "\n";
+  std::cout << "detector: " << r.onnx << " (hatdetect model-location=" << r.onnx
+            << ")\nweights: " << r.weights << "\n";
   return 0;
 }
 
@@ -341,6 +401,7 @@ int main(int argc, char** argv) {
   return hat::run_tool("hat-train", kTop,
                        {{"train", cmd_train},
                         {"adapt", cmd_adapt},
+                        {"detector", cmd_detector},
                         {"synth", cmd_synth},
                         {"synth-site", cmd_synth_site},
                         {"synth-scene", cmd_synth_scene},
