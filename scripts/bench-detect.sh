@@ -19,7 +19,11 @@ mkdir -p "$out"
 declare -A detectors=([default]="" [hog]="detector=hog scale=1.5 inference-interval=3")
 order=(default hog)
 site=${SITE_DETECTOR:-runs/default/detector/detector.onnx}
-if [ -f "$site" ]; then detectors[site]="model-location=$site"; order=(default site hog); fi
+if [ -f "$site" ]; then
+  detectors[site]="model-location=$site"
+  detectors[site-every-2nd]="model-location=$site inference-interval=2"  # the main job's setting
+  order=(default site site-every-2nd hog)
+fi
 if [ $# -gt 0 ]; then detectors[onnx]="model-location=$1"; order+=(onnx); fi
 for seed in 3 4 5; do
   [ -f "$out/scene-$seed/gt.txt" ] ||
