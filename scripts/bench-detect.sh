@@ -21,7 +21,7 @@ order=(default hog)
 site=${SITE_DETECTOR:-runs/default/detector/detector.onnx}
 if [ -f "$site" ]; then
   detectors[site]="model-location=$site"
-  detectors[site-every-2nd]="model-location=$site inference-interval=2"  # the main job's setting
+  detectors[site-every-2nd]="model-location=$site inference-interval=2"  # what skipping costs
   order=(default site site-every-2nd hog)
 fi
 if [ $# -gt 0 ]; then detectors[onnx]="model-location=$1"; order+=(onnx); fi
