@@ -8,5 +8,7 @@ namespace hat::tracking {
 
 // In [0, 1]; 0 when the boxes do not overlap or both are empty.
 double box_iou(const cv::Rect& a, const cv::Rect& b);
+// The same for sub-pixel boxes (the site detector's training targets, in network-input pixels).
+double subpixel_box_iou(const cv::Rect2f& a, const cv::Rect2f& b);
 
 }  // namespace hat::tracking

@@ -9,15 +9,11 @@
 #include "detection/background_detector.h"
 #include "detection/letterbox.h"
 #include "frame/frame_view.h"
+#include "tracking/box_iou.h"
 #include "train/composite_scene.h"
 
 namespace hat {
 namespace {
-
-double iou(const cv::Rect2f& a, const cv::Rect2f& b) {
-  const double inter = (a & b).area();
-  return inter <= 0 ? 0 : inter / (a.area() + b.area() - inter);
-}
 
 gst::Letterboxed letterbox_bgr(const cv::Mat& bgr, cv::Size input) {
   cv::Mat rgb;
@@ -93,7 +89,8 @@ std::vector<DetectorSample> pseudo_labelled_samples(const MinedSite& site, cv::S
       for (const auto& d : found) {
         const cv::Rect2f box = to_input(d.box, in.scale);
         bool labelled = false;
-        for (const auto& b : s.boxes) labelled = labelled || iou(box, b) > 0.5;
+        for (const auto& b : s.boxes)
+          labelled = labelled || tracking::subpixel_box_iou(box, b) > 0.5;
         if (!labelled) s.ignore.push_back(box);
       }
       people += s.boxes.size();

@@ -18,6 +18,7 @@
 #include "model/person_detector_net.h"
 #include "model/person_detector_onnx.h"
 #include "model/state_dict.h"
+#include "tracking/box_iou.h"
 #include "train/background_plate.h"
 #include "train/detector_loss.h"
 
@@ -27,11 +28,6 @@ namespace {
 constexpr const char* kWhat = "detector training settings";
 constexpr double kScoreThreshold = 0.3;  // hatdetect's default threshold
 constexpr uint64_t kValidationSeed = 990000;
-
-double iou(const cv::Rect2f& a, const cv::Rect2f& b) {
-  const double inter = (a & b).area();
-  return inter <= 0 ? 0 : inter / (a.area() + b.area() - inter);
-}
 
 cv::Size input_size_for(const std::string& video, int width) {
   cv::VideoCapture capture(video, cv::CAP_FFMPEG);
@@ -75,7 +71,7 @@ DetectionScore score(PersonDetectorNet& net, const std::vector<DetectorSample>& 
       int best = -1;
       double best_iou = 0.5;
       for (size_t k = 0; k < sample.boxes.size(); ++k) {
-        const double v = iou(box, sample.boxes[k]);
+        const double v = tracking::subpixel_box_iou(box, sample.boxes[k]);
         if (!taken[k] && v >= best_iou) best = static_cast<int>(k), best_iou = v;
       }
       if (best >= 0) {
@@ -84,7 +80,8 @@ DetectionScore score(PersonDetectorNet& net, const std::vector<DetectorSample>& 
         continue;
       }
       bool ignored = false;
-      for (const auto& r : sample.ignore) ignored = ignored || iou(box, r) >= 0.5;
+      for (const auto& r : sample.ignore)
+        ignored = ignored || tracking::subpixel_box_iou(box, r) >= 0.5;
       if (!ignored) ++false_positives;
     }
     s.people += static_cast<int>(sample.boxes.size());
@@ -190,7 +187,7 @@ int promote(PersonDetectorNet& net, std::vector<DetectorSample>& real, double mi
       const gst::PersonDetection* best = nullptr;
       double best_iou = 0.5;
       for (const auto& d : found) {
-        const double v = iou(cv::Rect2f(d.box), region);
+        const double v = tracking::subpixel_box_iou(cv::Rect2f(d.box), region);
         if (v >= best_iou) best = &d, best_iou = v;
       }
       if (best) {
