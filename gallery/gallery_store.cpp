@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -17,7 +18,19 @@
 namespace hat {
 
 namespace {
-constexpr int kSchemaVersion = 1;
+// 2: thumbnails. A version-1 file is upgraded when opened for writing.
+constexpr int kSchemaVersion = 2;
+
+// JPEG crops of sightings, deleted with them (so they share the embeddings' TTL and purge);
+// `identity` follows merges so that an identity's thumbnails are found without a join.
+constexpr const char* kThumbnailSchema = R"sql(
+CREATE TABLE thumbnails (
+  sighting INTEGER PRIMARY KEY REFERENCES sightings(id) ON DELETE CASCADE,
+  identity INTEGER NOT NULL,
+  score REAL NOT NULL,
+  jpeg BLOB NOT NULL);
+CREATE INDEX thumbnails_by_identity ON thumbnails(identity);
+)sql";
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE gallery_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -66,6 +79,10 @@ class GalleryStore::Statement {
   }
   Statement& bind_null(int i) {
     check(sqlite3_bind_null(stmt_, i));
+    return *this;
+  }
+  Statement& bind_real(int i, double v) {
+    check(sqlite3_bind_double(stmt_, i, v));
     return *this;
   }
   Statement& bind_blob(int i, const std::string& v) {
@@ -147,12 +164,13 @@ GalleryStore::GalleryStore(std::string path, const GalleryOpenOptions& options)
         if (q.text(0) == "gallery_info") has_info = true;
       }
     }
+    int version = 0;
     if (has_info) {
       Statement q(*this, "SELECT value FROM gallery_info WHERE key = 'schema'");
-      const int version = q.step("reading its schema version") ? std::stoi(q.text(0)) : 0;
-      if (version != kSchemaVersion)
+      version = q.step("reading its schema version") ? std::stoi(q.text(0)) : 0;
+      if (version != kSchemaVersion && version != 1)
         throw Error("gallery " + path_ + " has schema version " + std::to_string(version) +
-                    ", this build reads version " + std::to_string(kSchemaVersion));
+                    ", this build reads versions 1 and " + std::to_string(kSchemaVersion));
     } else if (tables > 0) {
       throw Error("gallery " + path_ +
                   " is an SQLite database but not a hat gallery (no gallery_info table)");
@@ -165,6 +183,8 @@ GalleryStore::GalleryStore(std::string path, const GalleryOpenOptions& options)
     }
     exec("PRAGMA foreign_keys = ON");
     if (!has_info) create_schema();
+    if (version == 1 && !options.read_only) upgrade_to_thumbnails();
+    has_thumbnails_ = version != 1 || !options.read_only;
   } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;
@@ -249,9 +269,22 @@ void GalleryStore::create_schema() {
             .step("reading its tables"))
       return;
     exec(kSchema);
+    exec(kThumbnailSchema);
     Statement(*this, "INSERT INTO gallery_info VALUES ('schema', ?)")
         .bind(1, std::to_string(kSchemaVersion))
         .step("writing the schema version");
+  });
+}
+
+void GalleryStore::upgrade_to_thumbnails() {
+  with_transaction([&] {
+    if (Statement(*this, "SELECT 1 FROM sqlite_master WHERE name = 'thumbnails'")
+            .step("reading its tables"))
+      return;  // another process upgraded it first
+    exec(kThumbnailSchema);
+    Statement(*this, "UPDATE gallery_info SET value = ? WHERE key = 'schema'")
+        .bind(1, std::to_string(kSchemaVersion))
+        .step("upgrading the schema");
   });
 }
 
@@ -309,13 +342,17 @@ std::optional<int64_t> GalleryStore::identity_by_label(const std::string& label)
   return q.integer(0);
 }
 
-void GalleryStore::add_sightings(std::vector<SightingRecord>& sightings) {
+void GalleryStore::add_sightings(std::vector<SightingRecord>& sightings,
+                                 int thumbnails_per_identity) {
   if (sightings.empty()) return;
   std::vector<int64_t> ids;
   with_transaction([&] {
+    // A sighting of an identity deleted meanwhile (hat-gallery, the HTTP service) is dropped:
+    // a running pipeline must not retry it forever.
     Statement q(*this,
                 "INSERT INTO sightings (identity, session, camera, track, time_us, x, y, width,"
-                " height, enrolled, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                " height, enrolled, embedding) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11"
+                " WHERE EXISTS (SELECT 1 FROM identities WHERE id = ?1)");
     for (const auto& s : sightings) {
       q.bind(1, s.identity)
           .bind(2, static_cast<int64_t>(s.session))
@@ -329,8 +366,34 @@ void GalleryStore::add_sightings(std::vector<SightingRecord>& sightings) {
           .bind(10, s.enrolled ? 1 : 0)
           .bind_blob(11, encode_half(s.embedding.data(), s.embedding.size()))
           .step("writing a sighting");
-      ids.push_back(sqlite3_last_insert_rowid(db_));
+      ids.push_back(sqlite3_changes(db_) > 0 ? sqlite3_last_insert_rowid(db_) : 0);
       q.reset();
+    }
+    if (!has_thumbnails_ || thumbnails_per_identity <= 0) return;
+    Statement put(*this,
+                  "INSERT INTO thumbnails (sighting, identity, score, jpeg) VALUES (?, ?, ?, ?)");
+    // The best-scored crop of an identity stays, and the newest others up to the bound.
+    Statement trim(*this,
+                   "DELETE FROM thumbnails WHERE identity = ?1 AND sighting NOT IN ("
+                   " WITH best AS (SELECT sighting FROM thumbnails WHERE identity = ?1"
+                   "  ORDER BY score DESC, sighting DESC LIMIT 1)"
+                   " SELECT sighting FROM best UNION SELECT sighting FROM (SELECT sighting FROM"
+                   "  thumbnails WHERE identity = ?1 AND sighting NOT IN best"
+                   "  ORDER BY sighting DESC LIMIT ?2))");
+    std::set<int64_t> touched;
+    for (size_t i = 0; i < sightings.size(); ++i) {
+      if (sightings[i].thumbnail_jpeg.empty() || ids[i] == 0) continue;
+      put.bind(1, ids[i])
+          .bind(2, sightings[i].identity)
+          .bind_real(3, sightings[i].thumbnail_score)
+          .bind_blob(4, sightings[i].thumbnail_jpeg)
+          .step("writing a thumbnail");
+      put.reset();
+      touched.insert(sightings[i].identity);
+    }
+    for (const int64_t identity : touched) {
+      trim.bind(1, identity).bind(2, thumbnails_per_identity - 1).step("trimming thumbnails");
+      trim.reset();
     }
   });
   // Only once committed: a failed write leaves the records as they were, ready for a retry.
@@ -343,6 +406,11 @@ void GalleryStore::merge_identity(int64_t from, int64_t into, int64_t time_us) {
         .bind(1, into)
         .bind(2, from)
         .step("merging identities");
+    if (has_thumbnails_)
+      Statement(*this, "UPDATE thumbnails SET identity = ? WHERE identity = ?")
+          .bind(1, into)
+          .bind(2, from)
+          .step("merging identities");
     Statement(*this, "DELETE FROM identities WHERE id = ? AND label IS NULL")
         .bind(1, from)
         .step("merging identities");
@@ -461,6 +529,86 @@ void GalleryStore::for_each_sighting(const std::function<void(const SightingReco
     read_sighting(q, s, dim);
     visit(s);
   }
+}
+
+std::optional<IdentitySummary> GalleryStore::identity(int64_t id) const {
+  for (auto& s : identities())
+    if (s.identity.id == id) return std::move(s);
+  return std::nullopt;
+}
+
+std::vector<SightingRecord> GalleryStore::sightings_of(int64_t identity,
+                                                       const SightingFilter& filter) const {
+  const std::string thumbnail =
+      has_thumbnails_ ? "(SELECT count(*) FROM thumbnails t WHERE t.sighting = sightings.id)" : "0";
+  const std::string sql = std::string("SELECT ") + kSightingColumns + ", " + thumbnail +
+                          " FROM sightings WHERE identity = ? AND time_us >= ? AND time_us <= ?"
+                          " AND (? = '' OR camera = ?) ORDER BY time_us DESC, id DESC LIMIT ?";
+  Statement q(*this, sql.c_str());
+  q.bind(1, identity)
+      .bind(2, filter.from_us)
+      .bind(3, filter.to_us)
+      .bind(4, filter.camera)
+      .bind(5, filter.camera)
+      .bind(6, filter.limit);
+  std::vector<SightingRecord> out;
+  while (q.step("reading sightings")) {
+    SightingRecord s;
+    read_sighting(q, s, -1);
+    s.has_thumbnail = q.integer(12) != 0;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::optional<std::string> GalleryStore::thumbnail(int64_t sighting) const {
+  if (!has_thumbnails_) return std::nullopt;
+  Statement q(*this, "SELECT jpeg FROM thumbnails WHERE sighting = ?");
+  q.bind(1, sighting);
+  if (!q.step("reading a thumbnail")) return std::nullopt;
+  int bytes = 0;
+  const void* blob = q.blob(0, bytes);
+  return std::string(static_cast<const char*>(blob), static_cast<size_t>(bytes));
+}
+
+std::optional<int64_t> GalleryStore::best_thumbnail(int64_t identity) const {
+  if (!has_thumbnails_) return std::nullopt;
+  Statement q(*this,
+              "SELECT sighting FROM thumbnails WHERE identity = ? ORDER BY score DESC, sighting"
+              " DESC LIMIT 1");
+  q.bind(1, identity);
+  if (!q.step("reading thumbnails")) return std::nullopt;
+  return q.integer(0);
+}
+
+void GalleryStore::rename_identity(int64_t id, const std::string& label) {
+  with_transaction([&] {
+    Statement find(*this, "SELECT id FROM identities WHERE label = ? AND id != ?");
+    find.bind(1, label).bind(2, id);
+    if (!label.empty() && find.step("looking up a label"))
+      throw Error("gallery " + path_ + ": the label '" + label + "' is identity " +
+                  std::to_string(find.integer(0)) + "'s already");
+    Statement q(*this, "UPDATE identities SET label = ? WHERE id = ?");
+    if (label.empty()) {
+      q.bind_null(1);
+    } else {
+      q.bind(1, label);
+    }
+    q.bind(2, id).step("renaming an identity");
+    if (sqlite3_changes(db_) == 0)
+      throw Error("gallery " + path_ + ": no identity " + std::to_string(id));
+  });
+}
+
+bool GalleryStore::delete_identity(int64_t id) {
+  bool deleted = false;
+  with_transaction([&] {
+    Statement(*this, "DELETE FROM identities WHERE id = ?")
+        .bind(1, id)
+        .step("deleting an identity");
+    deleted = sqlite3_changes(db_) > 0;  // its sightings and thumbnails go with it (cascade)
+  });
+  return deleted;
 }
 
 int64_t GalleryStore::sighting_count() const {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,19 @@ struct SightingRecord {
   Box box;
   bool enrolled = false;  // watch-list images: kept by retention and purge
   std::vector<float> embedding;
+  // A JPEG crop written with the sighting when not empty; `thumbnail_score` ranks an identity's
+  // crops (the best one is its picture). Read back only as `has_thumbnail` and thumbnail().
+  std::string thumbnail_jpeg;
+  double thumbnail_score = 0;
+  bool has_thumbnail = false;
+};
+
+// Which of an identity's sightings to read: a camera ("" : any) and a time range, newest first.
+struct SightingFilter {
+  std::string camera;
+  int64_t from_us = std::numeric_limits<int64_t>::min();
+  int64_t to_us = std::numeric_limits<int64_t>::max();
+  int64_t limit = 1000;
 };
 
 struct IdentitySummary {
@@ -90,7 +104,10 @@ class GalleryStore {
   int64_t create_identity(const std::string& label, int64_t time_us);
   std::optional<int64_t> identity_by_label(const std::string& label) const;
   // Writes the sightings in one transaction and sets their ids; nothing is written on error.
-  void add_sightings(std::vector<SightingRecord>& sightings);
+  // A sighting of an identity that no longer exists (deleted by another process) is skipped
+  // (id 0). Thumbnails beyond `thumbnails_per_identity` per identity are deleted: its best one
+  // stays, and the newest others.
+  void add_sightings(std::vector<SightingRecord>& sightings, int thumbnails_per_identity = 8);
   // Moves every sighting of `from` to `into` and deletes `from`.
   void merge_identity(int64_t from, int64_t into, int64_t time_us);
 
@@ -98,6 +115,19 @@ class GalleryStore {
   GalleryChanges changes_since(GalleryCursor& cursor, uint64_t session) const;
 
   std::vector<IdentitySummary> identities() const;
+  std::optional<IdentitySummary> identity(int64_t id) const;
+  // The forensic search: an identity's sightings that pass the filter, newest first, without
+  // embeddings.
+  std::vector<SightingRecord> sightings_of(int64_t identity, const SightingFilter& filter) const;
+  // A sighting's JPEG crop; nullopt when it has none.
+  std::optional<std::string> thumbnail(int64_t sighting) const;
+  // The sighting whose crop is the identity's best; nullopt without any.
+  std::optional<int64_t> best_thumbnail(int64_t identity) const;
+  // hat::Error when there is no such identity or another one has the label ("" : no label).
+  void rename_identity(int64_t id, const std::string& label);
+  // Deletes the identity with its sightings and thumbnails; false when there was none. Running
+  // pipelines keep it in memory until they restart, and their new sightings of it are dropped.
+  bool delete_identity(int64_t id);
   std::vector<IdentityRecord> identity_records() const;
   // Every sighting in id order, embeddings decoded when `with_embeddings`.
   void for_each_sighting(const std::function<void(const SightingRecord&)>& visit,
@@ -122,12 +152,14 @@ class GalleryStore {
   void with_transaction(const std::function<void()>& body);
   void switch_to_wal();
   void create_schema();
+  void upgrade_to_thumbnails();
   // A row of kSightingColumns; the embedding is decoded unless `expected_dim` < 0, and checked
   // against it when > 0.
   void read_sighting(const Statement& q, SightingRecord& s, int expected_dim) const;
 
   std::string path_;
   int busy_timeout_ms_ = 0;
+  bool has_thumbnails_ = true;  // false for a version-1 file opened read-only
   sqlite3* db_ = nullptr;
 };
 

@@ -1,6 +1,6 @@
 #include "gallery/identity_event_json.h"
 
-#include "gallery/unix_time.h"
+#include "base/unix_time.h"
 
 namespace hat {
 
@@ -15,6 +15,10 @@ nlohmann::json identity_event_json(const IdentityEvent& e, std::optional<uint64_
                          {"unix_time_us", e.time_us},
                          {"time", iso_utc(e.time_us)},
                          {"box", {e.box.x, e.box.y, e.box.width, e.box.height}}};
+  line["candidates"] = nlohmann::json::array();
+  for (const auto& c : e.candidates)
+    line["candidates"].push_back(
+        {{"global_id", c.identity}, {"distance", c.distance}, {"label", c.label}});
   if (e.previous_id != 0) {
     line["previous_id"] = e.previous_id;
     line["merged"] = e.merged;

@@ -142,7 +142,7 @@ std::optional<GalleryWarning> IdentityMatcher::flush() {
 std::optional<GalleryWarning> IdentityMatcher::flush_locked() {
   if (!store_ || pending_.empty()) return std::nullopt;
   try {
-    store_->add_sightings(pending_);
+    store_->add_sightings(pending_, policy_.thumbnails_per_identity);
     pending_.clear();
     return std::nullopt;
   } catch (const Error& e) {
@@ -181,6 +181,8 @@ FrameIdentities IdentityMatcher::process_frame(const std::string& camera, int64_
     if (added) t.owner = sighting_owner(session_, camera, o.track);
     t.last_seen_us = time_us;
     t.box = o.box;
+    t.confidence = o.confidence;
+    t.thumbnail = o.thumbnail;
     if (o.embedding.empty()) continue;
     if (static_cast<int>(o.embedding.size()) != index_->dim())
       throw Error("camera " + camera + " track " + std::to_string(o.track) + ": a " +
@@ -210,6 +212,8 @@ FrameIdentities IdentityMatcher::process_frame(const std::string& camera, int64_
     }
   }
   if (index_) assign(camera, tracks, time_us, result);
+  // The encoders point into this frame's pixels.
+  for (auto& [id, t] : tracks) t.thumbnail = nullptr;
 
   for (const auto& o : observations) {
     const auto it = tracks.find(o.track);
@@ -357,6 +361,11 @@ void IdentityMatcher::assign(const std::string& camera, std::map<int, TrackState
       event.global_id = t.identity;
       event.distance = t.distance;
       event.label = label_of(t.identity);
+      for (const auto& c : candidates[i])
+        event.candidates.push_back({c.identity, c.distance, label_of(c.identity)});
+      std::sort(
+          event.candidates.begin(), event.candidates.end(),
+          [](const MatchCandidate& a, const MatchCandidate& b) { return a.distance < b.distance; });
       result.events.push_back(event);
     }
     if (changed || !t.has_sighting ||
@@ -369,6 +378,11 @@ void IdentityMatcher::assign(const std::string& camera, std::map<int, TrackState
       s.time_us = time_us;
       s.box = t.box;
       s.embedding = t.query;
+      if (t.thumbnail && store_ && policy_.thumbnails_per_identity > 0) {
+        s.thumbnail_jpeg = t.thumbnail();
+        // Confident, large crops make the best picture of a person.
+        s.thumbnail_score = t.confidence * std::min(1.0, t.box.height / 128.0);
+      }
       index_->add(t.query.data(), {t.identity, t.owner, time_us, false});
       if (store_) pending_.push_back(std::move(s));
       t.last_sighting_us = time_us;

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,17 +40,29 @@ struct MatchPolicy {
   int64_t track_timeout_us = 2000000;      // a track not seen this long has left
   int64_t sync_interval_us = 500000;       // how often other processes' writes are read (wall time)
   int candidates = 5;                      // identities considered per track
+  int thumbnails_per_identity = 8;         // JPEG crops kept per identity in the gallery (0: none)
 };
 
 struct TrackObservation {
   int track = 0;
   Box box;
   std::vector<float> embedding;  // empty unless computed on this frame
+  double confidence = 0;         // the detection's, 0..1
+  // Encodes this frame's crop of the track as a JPEG; called (during process_frame only) when a
+  // sighting with a thumbnail is recorded. Empty: no thumbnails.
+  std::function<std::string()> thumbnail;
 };
 
 struct TrackIdentity {
   int track = 0;
   int64_t global_id = 0;
+  double distance = 0;
+  std::string label;
+};
+
+// An identity the matcher weighed for a track, with its distance.
+struct MatchCandidate {
+  int64_t identity = 0;
   double distance = 0;
   std::string label;
 };
@@ -65,6 +78,8 @@ struct IdentityEvent {
   Box box;
   int64_t previous_id = 0;  // "switched": the identity the track had
   bool merged = false;      // "switched": previous_id was only this track's and is merged away
+  std::vector<MatchCandidate> candidates;  // the nearest identities, nearest first (up to
+                                           // MatchPolicy::candidates)
 };
 
 // A gallery operation that failed and will be retried: matching goes on from memory, the
@@ -121,6 +136,8 @@ class IdentityMatcher {
     bool has_sighting = false;
     Box box;
     uint64_t owner = 0;
+    double confidence = 0;
+    std::function<std::string()> thumbnail;  // this frame's, reset every frame
   };
 
   void ensure_space(const EmbeddingSpace& space);

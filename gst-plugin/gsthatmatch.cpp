@@ -43,11 +43,14 @@
 
 #include "base/error.h"
 #include "base/json_lines_writer.h"
+#include "frame/thumbnail.h"
 #include "gallery/identity_event_json.h"
 #include "gallery/identity_matcher.h"
 #include "gst-plugin/element_class.h"
 #include "gst-plugin/elements.h"
 #include "gst-plugin/roi_meta.h"
+#include "gst-plugin/video_frame.h"
+#include "gst-plugin/wall_clock.h"
 
 GST_DEBUG_CATEGORY_STATIC(hat_match_debug);
 #define GST_CAT_DEFAULT hat_match_debug
@@ -71,6 +74,8 @@ struct _GstHatMatchPad {
   GstPad parent;
   PadSettings* settings;
   GstSegment segment;  // the streaming thread's
+  GstVideoInfo info;   // the streaming thread's: raw video in system memory, for thumbnails
+  gboolean has_info;
 };
 
 G_DEFINE_TYPE(GstHatMatchPad, gst_hat_match_pad, GST_TYPE_PAD)
@@ -128,6 +133,8 @@ static void gst_hat_match_pad_class_init(GstHatMatchPadClass* klass) {
 static void gst_hat_match_pad_init(GstHatMatchPad* pad) {
   pad->settings = new PadSettings();
   gst_segment_init(&pad->segment, GST_FORMAT_TIME);
+  gst_video_info_init(&pad->info);
+  pad->has_info = FALSE;
 }
 
 // ---- The element --------------------------------------------------------------------------------
@@ -143,6 +150,7 @@ struct MatchSettings {
   std::string gallery_location;
   std::string events_location;
   bool post_messages = true;
+  int thumbnail_size = 128;  // pixels high
 };
 
 // What exists from READY->PAUSED to PAUSED->READY. Every user (the pads' streaming threads,
@@ -167,8 +175,7 @@ struct MatchElement {
   std::optional<hat::GalleryWarning> last_warning;  // the last one posted
   // The calibrated threshold last handled, so that frames after the first skip the locks.
   std::atomic<double> calibrated_seen{0.0};
-  gint64 anchor_us = 0;  // Unix time of running time 0, fixed by the first buffer
-  bool anchored = false;
+  hat::gst::WallClockAnchor clock;  // anchored by the first buffer of any pad
 };
 
 }  // namespace
@@ -215,6 +222,8 @@ enum {
   PROP_GALLERY_LOCATION,
   PROP_EVENTS_LOCATION,
   PROP_POST_MESSAGES,
+  PROP_THUMBNAILS,
+  PROP_THUMBNAIL_SIZE,
   PROP_IDENTITIES,
   PROP_SIGHTINGS,
 };
@@ -273,6 +282,12 @@ static void gst_hat_match_set_property(GObject* object, guint id, const GValue* 
       break;
     case PROP_POST_MESSAGES:
       s.post_messages = g_value_get_boolean(value);
+      break;
+    case PROP_THUMBNAILS:
+      p.thumbnails_per_identity = static_cast<int>(g_value_get_uint(value));
+      break;
+    case PROP_THUMBNAIL_SIZE:
+      s.thumbnail_size = static_cast<int>(g_value_get_uint(value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -337,6 +352,12 @@ static void gst_hat_match_get_property(GObject* object, guint id, GValue* value,
     case PROP_POST_MESSAGES:
       g_value_set_boolean(value, s.post_messages);
       break;
+    case PROP_THUMBNAILS:
+      g_value_set_uint(value, static_cast<guint>(p.thumbnails_per_identity));
+      break;
+    case PROP_THUMBNAIL_SIZE:
+      g_value_set_uint(value, static_cast<guint>(s.thumbnail_size));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
@@ -358,25 +379,6 @@ static GstIterator* gst_hat_match_iterate_internal_links(GstPad* pad, GstObject*
 static std::string camera_of(GstHatMatchPad* pad) {
   std::lock_guard<std::mutex> lock(pad->settings->mutex);
   return pad->settings->camera_id;
-}
-
-// Unix microseconds of a buffer: running time 0 is anchored to the wall clock when the first
-// buffer arrives on any pad, so that every camera of one element shares one time line (files
-// replay as if recorded from that moment; live sources follow the wall clock).
-static int64_t frame_time_us(GstHatMatch* self, GstHatMatchPad* pad, GstBuffer* buffer) {
-  const GstClockTime running =
-      GST_BUFFER_PTS_IS_VALID(buffer)
-          ? gst_segment_to_running_time(&pad->segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buffer))
-          : GST_CLOCK_TIME_NONE;
-  const gint64 now = g_get_real_time();
-  if (!GST_CLOCK_TIME_IS_VALID(running)) return now;
-  auto& impl = *self->impl;
-  std::lock_guard<std::mutex> lock(impl.state_mutex);
-  if (!impl.anchored) {
-    impl.anchor_us = now - static_cast<gint64>(running / 1000);
-    impl.anchored = true;
-  }
-  return impl.anchor_us + static_cast<gint64>(running / 1000);
 }
 
 static void report(GstHatMatch* self, const Running& running, const hat::IdentityEvent& e,
@@ -448,6 +450,7 @@ static GstFlowReturn gst_hat_match_chain(GstPad* pad, GstObject* parent, GstBuff
     o.track = track->id;
     const cv::Rect box = g::roi_box(roi);
     o.box = {box.x, box.y, box.width, box.height};
+    o.confidence = g::roi_confidence(roi).value_or(0.0);
     if (auto e = g::roi_embedding(roi); e && e->age == 0 && !e->data.empty()) {
       space = {e->model, static_cast<int>(e->data.size())};
       calibrated = e->match_threshold;
@@ -459,26 +462,63 @@ static GstFlowReturn gst_hat_match_chain(GstPad* pad, GstObject* parent, GstBuff
   if (calibrated > 0) adopt_calibrated_threshold(self, *running, calibrated);
 
   const std::string camera = camera_of(mpad);
-  const int64_t time_us = frame_time_us(self, mpad, buffer);
+  const int64_t time_us = self->impl->clock.unix_us(mpad->segment, buffer);
+  int thumbnail_size = 0, thumbnails = 0;
+  {
+    std::lock_guard<std::mutex> lock(self->impl->settings_mutex);
+    const auto& s = self->impl->settings;
+    if (!s.gallery_location.empty()) thumbnails = s.policy.thumbnails_per_identity;
+    thumbnail_size = s.thumbnail_size;
+  }
+  // The frame stays mapped while the matcher may ask for crops (only when it records a
+  // sighting: about once a second per track).
+  GstVideoFrame frame;
+  const bool mapped = thumbnails > 0 && mpad->has_info &&
+                      gst_video_frame_map(&frame, &mpad->info, buffer, GST_MAP_READ);
+  std::optional<hat::FrameView> view;
+  if (mapped) view = g::frame_view(frame);
+  for (auto& o : observations) {
+    if (!view) break;
+    const cv::Rect box(o.box.x, o.box.y, o.box.width, o.box.height);
+    o.thumbnail = [&view, box, thumbnail_size]() -> std::string {
+      try {
+        return hat::jpeg_thumbnail(*view, box, thumbnail_size);
+      } catch (const hat::Error&) {
+        return {};  // a box off the frame: a sighting without a picture
+      }
+    };
+  }
   hat::FrameIdentities result;
   try {
     result = running->matcher->process_frame(camera, time_us, space, observations);
   } catch (const hat::Error& e) {
+    if (mapped) gst_video_frame_unmap(&frame);
     GST_ELEMENT_ERROR(self, STREAM, FAILED, ("camera %s: %s", camera.c_str(), e.what()), (nullptr));
     gst_buffer_unref(buffer);
     return GST_FLOW_ERROR;
   }
+  if (mapped) gst_video_frame_unmap(&frame);
   warn_once(self, result.warning);
   if (!result.tracks.empty()) {
     buffer = gst_buffer_make_writable(buffer);  // a copy only when the buffer is shared
     std::map<int, const hat::TrackIdentity*> by_track;
     for (const auto& t : result.tracks) by_track[t.track] = &t;
+    std::map<int, const hat::IdentityEvent*> event_of;
+    for (const auto& e : result.events) event_of[e.track] = &e;
     for (auto* roi : g::rois_of_type(buffer, g::kPersonRoiType)) {
       const auto track = g::roi_track(roi);
       const auto it = track ? by_track.find(track->id) : by_track.end();
       if (it == by_track.end()) continue;
-      g::set_identity(
-          roi, {static_cast<int>(it->second->global_id), it->second->distance, it->second->label});
+      g::Identity identity{
+          static_cast<int>(it->second->global_id), it->second->distance, it->second->label, "", {}};
+      // The decision rides on its frame, so that downstream elements (hatpublish) see each
+      // recognition once.
+      if (const auto e = event_of.find(track->id); e != event_of.end()) {
+        identity.event = e->second->kind;
+        for (const auto& c : e->second->candidates)
+          identity.candidates.push_back({static_cast<int>(c.identity), c.distance, c.label});
+      }
+      g::set_identity(roi, identity);
     }
   }
   bool post = true;
@@ -501,6 +541,18 @@ static gboolean gst_hat_match_sink_event(GstPad* pad, GstObject* parent, GstEven
     case GST_EVENT_SEGMENT:
       gst_event_copy_segment(event, &mpad->segment);
       break;
+    case GST_EVENT_CAPS: {
+      GstCaps* caps = nullptr;
+      gst_event_parse_caps(event, &caps);
+      // Thumbnails need pixels this process can read: raw video in system memory.
+      const GstCapsFeatures* features = gst_caps_get_features(caps, 0);
+      mpad->has_info =
+          (features == nullptr ||
+           gst_caps_features_is_equal(features, GST_CAPS_FEATURES_MEMORY_SYSTEM_MEMORY)) &&
+          gst_video_info_from_caps(&mpad->info, caps) &&
+          hat::gst::to_pixel_format(GST_VIDEO_INFO_FORMAT(&mpad->info)).has_value();
+      break;
+    }
     case GST_EVENT_FLUSH_STOP:
       // Upstream trackers restart their ids after a flush: this camera's tracks end here.
       gst_segment_init(&mpad->segment, GST_FORMAT_TIME);
@@ -659,7 +711,7 @@ static bool start(GstHatMatch* self) {
       running->matcher->session());
   std::lock_guard<std::mutex> lock(impl.state_mutex);
   impl.running = std::move(running);
-  impl.anchored = false;
+  impl.clock.reset();
   impl.last_warning.reset();
   return true;
 }
@@ -783,6 +835,17 @@ static void gst_hat_match_class_init(GstHatMatchClass* klass) {
       g_param_spec_boolean("post-messages", "Post messages",
                            "Post a hat-identity element message for each identity event", TRUE,
                            live));
+  g_object_class_install_property(
+      gobject_class, PROP_THUMBNAILS,
+      g_param_spec_uint("thumbnails", "Thumbnails",
+                        "JPEG crops kept per identity in the gallery file for hat-gallery serve: "
+                        "its best one and the newest others (0: none; raw video in system "
+                        "memory only)",
+                        0, 1000, static_cast<guint>(d.thumbnails_per_identity), live));
+  g_object_class_install_property(
+      gobject_class, PROP_THUMBNAIL_SIZE,
+      g_param_spec_uint("thumbnail-size", "Thumbnail size", "Height of the thumbnails in pixels",
+                        16, 1024, 128, live));
   g_object_class_install_property(
       gobject_class, PROP_IDENTITIES,
       g_param_spec_uint("identities", "Identities", "Identities in the matching gallery", 0,

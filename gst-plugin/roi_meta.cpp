@@ -118,9 +118,26 @@ std::optional<Embedding> roi_embedding(GstVideoRegionOfInterestMeta* roi) {
 }
 
 void set_identity(GstVideoRegionOfInterestMeta* roi, const Identity& identity) {
-  set_params(roi, gst_structure_new(kIdentityParams, "global-id", G_TYPE_INT, identity.global_id,
-                                    "distance", G_TYPE_DOUBLE, identity.distance,  //
-                                    "label", G_TYPE_STRING, identity.label.c_str(), nullptr));
+  GstStructure* s = gst_structure_new(kIdentityParams, "global-id", G_TYPE_INT, identity.global_id,
+                                      "distance", G_TYPE_DOUBLE, identity.distance,  //
+                                      "label", G_TYPE_STRING, identity.label.c_str(), nullptr);
+  if (!identity.event.empty()) {
+    gst_structure_set(s, "event", G_TYPE_STRING, identity.event.c_str(), nullptr);
+    GValue array = G_VALUE_INIT;
+    gst_value_array_init(&array, static_cast<guint>(identity.candidates.size()));
+    for (const auto& c : identity.candidates) {
+      GValue item = G_VALUE_INIT;
+      g_value_init(&item, GST_TYPE_STRUCTURE);
+      GstStructure* cs = gst_structure_new("candidate", "global-id", G_TYPE_INT, c.global_id,
+                                           "distance", G_TYPE_DOUBLE, c.distance, "label",
+                                           G_TYPE_STRING, c.label.c_str(), nullptr);
+      gst_value_set_structure(&item, cs);
+      gst_structure_free(cs);
+      gst_value_array_append_and_take_value(&array, &item);
+    }
+    gst_structure_take_value(s, "candidates", &array);
+  }
+  set_params(roi, s);
 }
 
 std::optional<Identity> roi_identity(GstVideoRegionOfInterestMeta* roi) {
@@ -130,6 +147,20 @@ std::optional<Identity> roi_identity(GstVideoRegionOfInterestMeta* roi) {
     return std::nullopt;
   gst_structure_get_double(s, "distance", &identity.distance);
   if (const char* label = gst_structure_get_string(s, "label")) identity.label = label;
+  if (const char* event = gst_structure_get_string(s, "event")) identity.event = event;
+  if (const GValue* array = gst_structure_get_value(s, "candidates");
+      array != nullptr && GST_VALUE_HOLDS_ARRAY(array)) {
+    for (guint i = 0; i < gst_value_array_get_size(array); ++i) {
+      const GValue* item = gst_value_array_get_value(array, i);
+      if (!GST_VALUE_HOLDS_STRUCTURE(item)) continue;
+      const GstStructure* cs = gst_value_get_structure(item);
+      IdentityCandidate c;
+      gst_structure_get_int(cs, "global-id", &c.global_id);
+      gst_structure_get_double(cs, "distance", &c.distance);
+      if (const char* label = gst_structure_get_string(cs, "label")) c.label = label;
+      identity.candidates.push_back(std::move(c));
+    }
+  }
   return identity;
 }
 

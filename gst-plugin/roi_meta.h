@@ -60,10 +60,19 @@ struct Embedding {
 void set_embedding(GstVideoRegionOfInterestMeta* roi, const Embedding& embedding);
 std::optional<Embedding> roi_embedding(GstVideoRegionOfInterestMeta* roi);
 
+struct IdentityCandidate {
+  int global_id = 0;
+  double distance = 0.0;
+  std::string label;
+};
 struct Identity {
   int global_id = 0;
   double distance = 0.0;
   std::string label;  // empty unless the identity is enrolled
+  // Only on the frame where hatmatch decided the identity: its event ("new", "matched",
+  // "switched") and the nearest identities it weighed, nearest first.
+  std::string event;
+  std::vector<IdentityCandidate> candidates;
 };
 void set_identity(GstVideoRegionOfInterestMeta* roi, const Identity& identity);
 std::optional<Identity> roi_identity(GstVideoRegionOfInterestMeta* roi);

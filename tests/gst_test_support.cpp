@@ -1,6 +1,7 @@
 #include "tests/gst_test_support.h"
 
 #include <mutex>
+#include <random>
 
 #include <opencv2/imgproc.hpp>
 
@@ -99,6 +100,14 @@ cv::Mat frame_to_bgr(GstBuffer* buffer, const std::string& format, int width, in
   }
   gst_video_frame_unmap(&frame);
   return bgr;
+}
+
+std::vector<float> person_embedding(uint64_t seed, int dim, double noise, uint64_t noise_seed) {
+  std::mt19937_64 rng(seed), jitter(noise_seed + 1000);
+  std::normal_distribution<float> n, m;  // one each: a distribution caches half of its pairs
+  std::vector<float> v(static_cast<size_t>(dim));
+  for (float& x : v) x = n(rng) + static_cast<float>(noise) * m(jitter);
+  return v;
 }
 
 }  // namespace hat::test

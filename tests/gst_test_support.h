@@ -1,11 +1,13 @@
-// Helpers of the GStreamer tests: GStreamer set up once, and raw frames of any supported format
-// made from a BGR image.
+// Helpers of the GStreamer tests: GStreamer set up once, raw frames of any supported format made
+// from a BGR image, and synthetic people's embeddings.
 #pragma once
 
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -24,5 +26,10 @@ GstBuffer* make_frame(const cv::Mat& bgr, const std::string& format, GstClockTim
 
 // The buffer's frame back as BGR.
 cv::Mat frame_to_bgr(GstBuffer* buffer, const std::string& format, int width, int height);
+
+// One person's embedding (a fixed random direction per `seed`, not normalised: hatmatch
+// normalises) moved by `noise` times a random vector of `noise_seed`: the sightings of one person.
+std::vector<float> person_embedding(uint64_t seed, int dim, double noise = 0,
+                                    uint64_t noise_seed = 0);
 
 }  // namespace hat::test

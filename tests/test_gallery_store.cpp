@@ -128,6 +128,93 @@ TEST(GalleryStore, PurgeKeepsEnrolledImagesAndRecentSightings) {
   EXPECT_EQ(ids[1].sightings, 1);
 }
 
+TEST(GalleryStore, KeepsTheBestAndTheNewestThumbnailsPerIdentityAndFollowsMerges) {
+  GalleryStore store(gallery_path());
+  store.require_space({"tiny", kDim});
+  const int64_t a = store.create_identity("", 100), b = store.create_identity("", 100);
+  std::vector<SightingRecord> s;
+  for (int i = 0; i < 6; ++i) {
+    s.push_back(sighting(a, 7, 1000 + i, unit(1)));
+    s.back().thumbnail_jpeg = "jpeg-" + std::to_string(i);
+    s.back().thumbnail_score = i == 1 ? 0.9 : 0.1;  // the second is the best picture
+  }
+  s.push_back(sighting(b, 7, 2000, unit(2)));  // without a picture
+  store.add_sightings(s, 3);
+  std::vector<int64_t> with;
+  for (const auto& x : store.sightings_of(a, {}))
+    if (x.has_thumbnail) with.push_back(x.id);
+  // The best (sighting 2) and the two newest (6, 5), newest first.
+  EXPECT_EQ(with, (std::vector<int64_t>{s[5].id, s[4].id, s[1].id}));
+  EXPECT_EQ(store.best_thumbnail(a), s[1].id);
+  EXPECT_EQ(store.thumbnail(s[1].id), "jpeg-1");
+  EXPECT_FALSE(store.thumbnail(s[0].id));
+  EXPECT_FALSE(store.best_thumbnail(b));
+  store.merge_identity(a, b, 3000);
+  EXPECT_EQ(store.best_thumbnail(b), s[1].id);
+  // Filters: camera and time range.
+  EXPECT_EQ(store.sightings_of(b, {"cam", 1003, 1005, 10}).size(), 3u);
+  EXPECT_TRUE(store.sightings_of(b, {"other", 0, 10000, 10}).empty());
+  EXPECT_EQ(store.sightings_of(b, {"", 0, 10000, 2}).size(), 2u);
+  // Purged sightings take their pictures with them.
+  store.purge_before(1004);
+  EXPECT_FALSE(store.thumbnail(s[1].id));
+}
+
+TEST(GalleryStore, RenamesAndDeletesIdentitiesAndDropsLaterSightingsOfDeletedOnes) {
+  GalleryStore store(gallery_path());
+  store.require_space({"tiny", kDim});
+  const int64_t a = store.create_identity("alice", 100), b = store.create_identity("", 100);
+  store.rename_identity(b, "bob");
+  EXPECT_EQ(store.identity_by_label("bob"), b);
+  expect_error([&] { store.rename_identity(b, "alice"); }, "'alice' is identity 1's already");
+  expect_error([&] { store.rename_identity(99, "carol"); }, "no identity 99");
+  std::vector<SightingRecord> s = {sighting(a, 1, 1000, unit(1))};
+  s[0].thumbnail_jpeg = "x";
+  store.add_sightings(s);
+  EXPECT_TRUE(store.delete_identity(a));
+  EXPECT_FALSE(store.delete_identity(a));
+  EXPECT_FALSE(store.identity(a));
+  EXPECT_FALSE(store.thumbnail(s[0].id));
+  EXPECT_EQ(store.sighting_count(), 0);
+  // A pipeline that still holds the deleted identity writes a sighting of it: dropped, not an
+  // error it would retry forever.
+  std::vector<SightingRecord> late = {sighting(a, 1, 2000, unit(1)), sighting(b, 1, 2000, unit(2))};
+  store.add_sightings(late);
+  EXPECT_EQ(late[0].id, 0);
+  EXPECT_GT(late[1].id, 0);
+  EXPECT_EQ(store.sighting_count(), 1);
+}
+
+TEST(GalleryStore, UpgradesAVersionOneGalleryAndKeepsItsSightings) {
+  const auto path = gallery_path();
+  {
+    GalleryStore store(path);
+    store.require_space({"tiny", kDim});
+    std::vector<SightingRecord> s = {sighting(store.create_identity("", 1), 1, 1000, unit(1))};
+    store.add_sightings(s);
+  }
+  // Made into what a version-1 build wrote: no thumbnails table, schema 1.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(
+          db, "DROP TABLE thumbnails; UPDATE gallery_info SET value = '1' WHERE key = 'schema'",
+          nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  sqlite3_close(db);
+  {
+    const GalleryStore old(path, {.read_only = true});  // read as it is
+    EXPECT_EQ(old.sighting_count(), 1);
+    EXPECT_FALSE(old.best_thumbnail(1));
+  }
+  GalleryStore store(path);  // upgraded on opening for writing
+  std::vector<SightingRecord> s = {sighting(1, 1, 2000, unit(1))};
+  s[0].thumbnail_jpeg = "jpeg";
+  store.add_sightings(s);
+  EXPECT_EQ(store.sighting_count(), 2);
+  EXPECT_EQ(store.thumbnail(s[0].id), "jpeg");
+}
+
 TEST(GalleryStore, CorruptOrForeignFilesAreClearErrorsAndLeftUntouched) {
   const auto dir = test::scratch_dir();
   const std::string corrupt = dir + "/corrupt.db";

@@ -8,11 +8,11 @@
 #include <sys/stat.h>
 
 #include <fstream>
-#include <random>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "base/file_io.h"
 #include "gallery/gallery_store.h"
@@ -29,11 +29,7 @@ namespace g = hat::gst;
 constexpr int kW = 320, kH = 240, kDim = 32;
 
 std::vector<float> person(uint64_t seed, double noise = 0, uint64_t noise_seed = 0) {
-  std::mt19937_64 rng(seed), jitter(noise_seed + 1000);
-  std::normal_distribution<float> n, m;  // one each: a distribution caches half of its pairs
-  std::vector<float> v(kDim);
-  for (float& x : v) x = n(rng) + static_cast<float>(noise) * m(jitter);
-  return v;  // hatmatch normalises
+  return test::person_embedding(seed, kDim, noise, noise_seed);
 }
 
 struct Roi {
@@ -146,6 +142,35 @@ TEST_F(HatMatch, RequestPadsComeInPairsWithACameraIdEach) {
   EXPECT_EQ(GST_ELEMENT(m)->numpads, 2u);
   for (GstPad* p : {src1, sink1, next}) gst_object_unref(p);
   gst_object_unref(m);
+}
+
+TEST_F(HatMatch, KeepsABoundedNumberOfThumbnailsPerIdentityInTheGallery) {
+  const std::string path = test::scratch_dir() + "/thumbnails.db";
+  start("gallery-location=" + path + " thumbnails=2 thumbnail-size=48 sighting-interval=0",
+        {"lobby"});
+  std::map<int, g::Identity> ids;
+  for (int f = 0; f < 6; ++f) ids = push(0, {{1, person(1, 0.2, f)}, {2, person(2, 0.2, f)}}, f);
+  for (auto* h : harnesses_) gst_harness_teardown(h);  // stops hatmatch: the sightings are written
+  harnesses_.clear();
+  const GalleryStore store(path, {.read_only = true});
+  for (const int track : {1, 2}) {
+    const int64_t identity = ids.at(track).global_id;
+    const auto best = store.best_thumbnail(identity);
+    ASSERT_TRUE(best) << "track " << track;
+    const std::string jpeg = *store.thumbnail(*best);
+    const cv::Mat picture =
+        cv::imdecode(std::vector<uchar>(jpeg.begin(), jpeg.end()), cv::IMREAD_COLOR);
+    ASSERT_FALSE(picture.empty());
+    EXPECT_EQ(picture.rows, 48);  // the 90-pixel box, scaled to thumbnail-size
+    EXPECT_EQ(picture.cols, 16);  // 30 x 48 / 90, rounded
+    int with = 0, all = 0;
+    for (const auto& s : store.sightings_of(identity, {})) {
+      with += s.has_thumbnail;
+      ++all;
+    }
+    EXPECT_EQ(all, 6);
+    EXPECT_EQ(with, 2) << "thumbnails=2 per identity";
+  }
 }
 
 TEST_F(HatMatch, CamerasShareGlobalIdentitiesAndReportThem) {

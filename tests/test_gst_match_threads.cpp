@@ -9,7 +9,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -31,11 +30,7 @@ namespace g = hat::gst;
 constexpr int kW = 64, kH = 48, kDim = 16;
 
 std::vector<float> person(uint64_t seed, uint64_t jitter_seed) {
-  std::mt19937_64 rng(seed), jitter(jitter_seed + 1000);
-  std::normal_distribution<float> n, m;
-  std::vector<float> v(kDim);
-  for (float& x : v) x = n(rng) + 0.1f * m(jitter);
-  return v;
+  return test::person_embedding(seed, kDim, 0.1, jitter_seed);
 }
 
 GstBuffer* frame(int camera, int index) {

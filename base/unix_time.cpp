@@ -1,6 +1,7 @@
-#include "gallery/unix_time.h"
+#include "base/unix_time.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 
@@ -47,6 +48,38 @@ int64_t parse_duration_us(const std::string& text) {
   if (used == 0 || scale == 0 || !(value >= 0))
     throw Error("'" + text + "' is not a duration (examples: 90s, 15m, 12h, 30d, 2w)");
   return static_cast<int64_t>(value * scale * 1e6);
+}
+
+int64_t parse_time_us(const std::string& text) {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, consumed = 0;
+  double second = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf%n", &year, &month, &day, &hour, &minute,
+                  &second, &consumed) == 6 &&
+      (text.substr(static_cast<size_t>(consumed)) == "Z" ||
+       static_cast<size_t>(consumed) == text.size()) &&
+      month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 &&
+      second >= 0 && second < 61) {
+    std::tm tm{};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    const auto whole = static_cast<int64_t>(timegm(&tm));
+    return whole * 1000000 + static_cast<int64_t>(std::llround(second * 1e6));
+  }
+  size_t used = 0;
+  double seconds = 0;
+  try {
+    seconds = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || !std::isfinite(seconds) || std::fabs(seconds) > 1e11)
+    throw Error("'" + text +
+                "' is not a time (ISO 8601 UTC such as 2026-11-24T10:15:00Z, or Unix "
+                "seconds)");
+  return static_cast<int64_t>(std::llround(seconds * 1e6));
 }
 
 }  // namespace hat
