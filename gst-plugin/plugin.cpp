@@ -11,6 +11,7 @@ static gboolean plugin_init(GstPlugin* plugin) {
   ok |= GST_ELEMENT_REGISTER(hatoverlay, plugin);
   ok |= GST_ELEMENT_REGISTER(hatevents, plugin);
   ok |= GST_ELEMENT_REGISTER(hatmatch, plugin);
+  ok |= GST_ELEMENT_REGISTER(hatpublish, plugin);
   return ok;
 }
 

@@ -11,6 +11,9 @@
 #   GALLERY     the gallery file (default OUT_DIR/gallery.db); other processes may share it
 #   CAMERA_IDS  comma-separated camera names (default camera-0, camera-1, ...)
 #   MATCH_OPTS, EMBED_OPTS, DETECT_OPTS  extra hatmatch / hatembed / hatdetect properties
+#   MQTT        host:port of an MQTT broker: each camera's people are published there in
+#               Frigate's format (hatpublish; docs/METADATA.md "MQTT"), e.g. MQTT=127.0.0.1:1883
+#   PUBLISH_OPTS extra hatpublish properties (topic-prefix=, username=, ca-file=, ha-discovery=true)
 # Live sources run until Ctrl-C; -e sends EOS so every MP4 is finished.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,6 +25,12 @@ shift 2
 [ -r "$model" ] || { echo "multi-camera: cannot read model $model" >&2; exit 1; }
 mkdir -p "$out"
 gallery=${GALLERY:-$out/gallery.db}
+publish=()
+if [ -n "${MQTT:-}" ]; then
+  [[ $MQTT =~ ^([^:]+):([0-9]+)$ ]] || { echo "multi-camera: MQTT=$MQTT is not host:port" >&2; exit 2; }
+  # shellcheck disable=SC2206  # PUBLISH_OPTS is a list of property=value words
+  publish=(hatpublish host="${BASH_REMATCH[1]}" port="${BASH_REMATCH[2]}" ${PUBLISH_OPTS:-})
+fi
 IFS=, read -r -a ids <<<"${CAMERA_IDS:-}"
 export GST_PLUGIN_PATH_1_0=$root/build/gst-plugin${GST_PLUGIN_PATH_1_0:+:$GST_PLUGIN_PATH_1_0}
 
@@ -42,7 +51,7 @@ for source in "$@"; do
   branches+=(uridecodebin uri="$uri" ! videoconvert ! video/x-raw,format=I420
          ! hatdetect ${DETECT_OPTS:-} ! hattrack
          ! hatembed model="$model" ${EMBED_OPTS:-} ! m.sink_$i
-         m.src_$i ! hatoverlay ! videoconvert ! avenc_mpeg4 bitrate=2000000 ! mp4mux
+         m.src_$i ${publish[@]:+! ${publish[*]} camera-id=$camera} ! hatoverlay ! videoconvert ! avenc_mpeg4 bitrate=2000000 ! mp4mux
          ! filesink location="$out/$camera.mp4.tmp")
   outputs+=("$out/$camera.mp4")
   i=$((i + 1))
@@ -52,4 +61,6 @@ gst-launch-1.0 -q -e "${match[@]}" "${branches[@]}"
 for f in "${outputs[@]}"; do mv "$f.tmp" "$f"; done
 echo "annotated videos: ${outputs[*]}"
 echo "identity events (JSON lines): $out/identities.jsonl"
-echo "gallery: $gallery (hat-gallery list --gallery $gallery)"
+echo "gallery: $gallery (hat-gallery list --gallery $gallery; hat-gallery serve --gallery $gallery --model $model)"
+[ -z "${MQTT:-}" ] || echo "people and identities published to the MQTT broker $MQTT (topics: docs/METADATA.md)"
+

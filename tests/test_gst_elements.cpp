@@ -88,6 +88,10 @@ TEST_F(GstElements, PluginListsItsElementsAndDocumentsEveryProperty) {
       {"hatmatch",
        {"threshold", "hysteresis", "time-window", "same-camera-constraint", "max-gallery-size",
         "ttl", "gallery-location", "events-location"}},
+      {"hatpublish",
+       {"host", "port", "client-id", "username", "password", "ca-file", "cert-file", "key-file",
+        "qos", "keep-alive", "max-queue", "topic-prefix", "camera-id", "end-timeout",
+        "include-embeddings", "ha-discovery", "ha-discovery-prefix", "connected", "dropped"}},
   };
   for (const auto& [name, props] : required) {
     GstElementFactory* f = gst_element_factory_find(name.c_str());
@@ -447,7 +451,7 @@ TEST_F(GstElements, HatoverlayDrawsEachIdentityInItsColourInEveryFormat) {
         harness("hatoverlay line-width=4 show-labels=false", test::video_caps(format, kW, kH));
     GstBuffer* in = test::make_frame(scene, format);
     auto* roi = add_roi(in, box, 3);
-    g::set_identity(roi, {12, 0.1, ""});
+    g::set_identity(roi, {12, 0.1, "", "", {}});
     gst_harness_push(h, in);
     GstBuffer* out = gst_harness_pull(h);
     const cv::Mat bgr = test::frame_to_bgr(out, format, kW, kH);
