@@ -12,10 +12,16 @@
 #include "base/error.h"
 #include "base/file_io.h"
 #include "base/run_tool.h"
+#include "base/unix_time.h"
 #include "frame/image_file.h"
+#include "frame/thumbnail.h"
+#include "gallery/access_token.h"
+#include "gallery/enrolment.h"
 #include "gallery/gallery_store.h"
+#include "gallery/http_api.h"
+#include "gallery/http_server.h"
 #include "gallery/matching_benchmark.h"
-#include "gallery/unix_time.h"
+#include "gallery/sighting_search.h"
 #include "inference/embedding_engine.h"
 #include "inference/engine_options_cli.h"
 #include "inference/torch_error_line.h"
@@ -24,6 +30,8 @@
 namespace {
 
 using hat::ArgParser;
+
+constexpr int kThumbnailHeight = 128;  // as hatmatch's default thumbnail-size
 
 constexpr const char* kTop = R"(usage: hat-gallery COMMAND --gallery FILE [ARGS]
 
@@ -37,6 +45,7 @@ commands:
   purge    delete sightings older than a duration (enrolled images are kept)
   export   the gallery as JSON
   bench    matching latency and throughput against gallery size, memory per sighting
+  serve    the HTTP API (docs/openapi.yaml) and the web page: identities, timelines, search
 
 'hat-gallery COMMAND --help' describes a command.
 )";
@@ -74,25 +83,17 @@ int cmd_enroll(const std::vector<std::string>& args) {
   for (const auto& path : p.rest()) images.push_back(hat::read_rgb_image(path));
   const auto embeddings = embed(p, images, space);
   hat::GalleryStore store(p.get("gallery"));
-  store.require_space(space);
-  const int64_t now = hat::now_unix_us();
-  const auto existing = store.identity_by_label(name);
-  const int64_t identity = existing ? *existing : store.create_identity(name, now);
-  std::vector<hat::SightingRecord> sightings;
-  for (size_t i = 0; i < p.rest().size(); ++i) {
-    hat::SightingRecord s;
-    s.identity = identity;
-    s.camera = "enrolment";
-    s.time_us = now;
-    s.enrolled = true;
+  std::vector<hat::EnrolmentImage> enrolment;
+  for (size_t i = 0; i < images.size(); ++i) {
     const auto row = embeddings[static_cast<int64_t>(i)].contiguous();
-    s.embedding.assign(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
-    s.box = {0, 0, images[i].cols, images[i].rows};
-    sightings.push_back(std::move(s));
+    enrolment.push_back(
+        {images[i].cols, images[i].rows,
+         std::vector<float>(row.data_ptr<float>(), row.data_ptr<float>() + row.numel()),
+         hat::jpeg_thumbnail(images[i], kThumbnailHeight)});
   }
-  store.add_sightings(sightings);
-  std::cout << "enrolled " << sightings.size() << " image(s) of '" << name << "' as identity "
-            << identity << (existing ? " (existing)" : " (new)") << " in " << store.path() << "\n";
+  const auto r = hat::enrol(store, space, name, enrolment, hat::now_unix_us());
+  std::cout << "enrolled " << r.images << " image(s) of '" << name << "' as identity " << r.identity
+            << (r.created ? " (new)" : " (existing)") << " in " << store.path() << "\n";
   return 0;
 }
 
@@ -158,32 +159,8 @@ int cmd_search(const std::vector<std::string>& args) {
       p.has("max-distance") ? p.get_double("max-distance", 0, 4) : calibrated.value_or(2.0);
   store.check_space(space);
   const float* q = query.data_ptr<float>();
-  struct Hit {
-    double distance;
-    hat::SightingRecord sighting;
-  };
-  auto farther = [](const Hit& a, const Hit& b) { return a.distance < b.distance; };
-  std::priority_queue<Hit, std::vector<Hit>, decltype(farther)> hits(farther);  // farthest on top
-  store.for_each_sighting(
-      [&](const hat::SightingRecord& s) {
-        double dot = 0, norm = 0;
-        for (size_t d = 0; d < s.embedding.size(); ++d) {
-          dot += static_cast<double>(q[d]) * s.embedding[d];
-          norm += static_cast<double>(s.embedding[d]) * s.embedding[d];
-        }
-        const double distance = 1.0 - (norm > 0 ? dot / std::sqrt(norm) : 0.0);
-        if (distance >= max_distance) return;
-        if (static_cast<int>(hits.size()) < top) {
-          hits.push({distance, s});
-        } else if (distance < hits.top().distance) {
-          hits.pop();
-          hits.push({distance, s});
-        }
-      },
-      true);
-  std::vector<Hit> sorted;
-  for (; !hits.empty(); hits.pop()) sorted.push_back(hits.top());
-  std::reverse(sorted.begin(), sorted.end());
+  const auto sorted =
+      hat::nearest_sightings(store, std::vector<float>(q, q + query.numel()), top, max_distance);
   std::map<int64_t, std::string> labels;
   for (const auto& r : store.identity_records()) labels[r.id] = r.label;
   nlohmann::json out = nlohmann::json::array();
@@ -326,6 +303,69 @@ int cmd_bench(const std::vector<std::string>& args) {
 
 }  // namespace
 
+int cmd_serve(const std::vector<std::string>& args) {
+  ArgParser p("hat-gallery serve",
+              "Serve the gallery over HTTP: the JSON API of docs/openapi.yaml and a web page with "
+              "identity cards, per-camera timelines, search by image, enrolment and deletion. "
+              "Runs until SIGINT or SIGTERM.");
+  add_gallery_option(p);
+  p.option("model", "FILE",
+           "the pipelines' model: it embeds uploaded images for search and "
+           "enrolment")
+      .option("address", "ADDR",
+              "address to listen on; any but a loopback one requires the access token", "127.0.0.1")
+      .option("port", "PORT", "port to listen on (0: a free one, printed)", "8080")
+      .option("token-file", "FILE",
+              "the access token, created owner-only when missing (default: GALLERY.token)")
+      .flag("require-token", "require the token on a loopback address too")
+      .option("max-upload", "MB", "largest request body in MiB", "8")
+      .option("threads", "N", "requests served at once", "4");
+  hat::add_engine_options(p, "16");
+  if (!p.parse(args)) return 0;
+  hat::HttpServeOptions serve;
+  serve.address = p.get("address");
+  serve.port = p.get_int("port", 0, 65535);
+  serve.max_upload_bytes = static_cast<size_t>(p.get_int("max-upload", 1, 1024)) << 20;
+  serve.threads = p.get_int("threads", 1, 64);
+  const std::string gallery = p.get("gallery");
+  hat::GalleryApiOptions api_options;
+  const bool loopback = hat::is_loopback_address(serve.address);
+  const std::string token_file = p.has("token-file") ? p.get("token-file") : gallery + ".token";
+  if (!loopback || p.flag_set("require-token"))
+    api_options.token = hat::load_or_create_token(token_file);
+  api_options.thumbnail_height = kThumbnailHeight;
+  // Decompression bombs: OpenCV refuses to decode larger images (read at its first decode).
+  setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(api_options.max_image_pixels).c_str(), 0);
+
+  hat::GalleryStore store(gallery);
+  hat::LoadedModel model = hat::load_model(p.get("model"));
+  hat::ImageEmbedder embedder;
+  embedder.calibrated_threshold = hat::calibrated_match_threshold(model.provenance);
+  auto engine = std::make_shared<hat::EmbeddingEngine>(std::move(model), hat::engine_options(p));
+  embedder.space = {engine->config().preset, engine->dim()};
+  embedder.embed = [engine](const std::vector<cv::Mat>& rgb) {
+    const auto e =
+        torch::nn::functional::normalize(engine->embed_images(rgb),
+                                         torch::nn::functional::NormalizeFuncOptions().dim(1))
+            .contiguous();
+    std::vector<std::vector<float>> out;
+    for (int64_t i = 0; i < e.size(0); ++i) {
+      const float* row = e[i].data_ptr<float>();
+      out.emplace_back(row, row + e.size(1));
+    }
+    return out;
+  };
+  store.check_space(embedder.space);
+  hat::GalleryApi api(store, std::move(embedder), api_options);
+  hat::serve_http(api, serve, [&](int port) {
+    std::cout << "serving " << store.path() << " on http://" << serve.address << ":" << port << "/";
+    if (!api_options.token.empty()) std::cout << " (token in " << token_file << ")";
+    std::cout << std::endl;
+  });
+  std::cout << "stopped" << std::endl;
+  return 0;
+}
+
 int main(int argc, char** argv) {
   return hat::run_tool("hat-gallery", kTop,
                        {{"enroll", cmd_enroll},
@@ -333,6 +373,7 @@ int main(int argc, char** argv) {
                         {"search", cmd_search},
                         {"purge", cmd_purge},
                         {"export", cmd_export},
-                        {"bench", cmd_bench}},
+                        {"bench", cmd_bench},
+                        {"serve", cmd_serve}},
                        argc, argv, hat::torch_error_line);
 }
