@@ -1,7 +1,9 @@
 #include "base/arg_parser.h"
 
+#include <algorithm>
 #include <iostream>
 #include <sstream>
+#include <stdexcept>
 
 namespace hat {
 
@@ -10,19 +12,24 @@ ArgParser::ArgParser(std::string program, std::string summary)
 
 ArgParser& ArgParser::option(const std::string& name, const std::string& metavar,
                              const std::string& help, const std::string& default_value) {
-  options_.push_back({name, metavar, help, default_value, false});
+  return add_option({name, metavar, help, default_value, false});
+}
+
+ArgParser& ArgParser::add_option(Spec spec) {
+  if (std::any_of(options_.begin(), options_.end(),
+                  [&](const Spec& o) { return o.name == spec.name; }))
+    throw std::logic_error(program_ + ": option --" + spec.name + " declared twice");
+  options_.push_back(std::move(spec));
   return *this;
 }
 
 ArgParser& ArgParser::flag(const std::string& name, const std::string& help) {
-  options_.push_back({name, "", help, "", true});
-  return *this;
+  return add_option({name, "", help, "", true});
 }
 
 ArgParser& ArgParser::repeated(const std::string& name, const std::string& metavar,
                                const std::string& help) {
-  options_.push_back({name, metavar, help + " (repeatable)", "", false, true});
-  return *this;
+  return add_option({name, metavar, help + " (repeatable)", "", false, true});
 }
 
 std::vector<std::string> ArgParser::get_all(const std::string& name) const {

@@ -51,6 +51,8 @@ class ArgParser {
     bool is_flag = false;
     bool repeated = false;
   };
+  // Two options of one name would make one of them unreachable: a programming error, thrown.
+  ArgParser& add_option(Spec spec);
   std::map<std::string, std::vector<std::string>> repeated_values_;
   std::string program_, summary_;
   std::vector<Spec> options_;

@@ -319,14 +319,14 @@ int cmd_serve(const std::vector<std::string>& args) {
               "the access token, created owner-only when missing (default: GALLERY.token)")
       .flag("require-token", "require the token on a loopback address too")
       .option("max-upload", "MB", "largest request body in MiB", "8")
-      .option("threads", "N", "requests served at once", "4");
+      .option("http-threads", "N", "requests served at once", "4");
   hat::add_engine_options(p, "16");
   if (!p.parse(args)) return 0;
   hat::HttpServeOptions serve;
   serve.address = p.get("address");
   serve.port = p.get_int("port", 0, 65535);
   serve.max_upload_bytes = static_cast<size_t>(p.get_int("max-upload", 1, 1024)) << 20;
-  serve.threads = p.get_int("threads", 1, 64);
+  serve.threads = p.get_int("http-threads", 1, 64);
   const std::string gallery = p.get("gallery");
   hat::GalleryApiOptions api_options;
   const bool loopback = hat::is_loopback_address(serve.address);
