@@ -2,8 +2,6 @@
 #include <algorithm>
 #include <iomanip>
 #include <iostream>
-#include <optional>
-#include <queue>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -54,16 +52,27 @@ void add_gallery_option(ArgParser& p) {
   p.option("gallery", "FILE", "the gallery file (hatmatch's gallery-location)");
 }
 
-// The --model's L2-normalised embeddings of RGB images, the space they belong to and the
-// model's calibrated match threshold (hat-train adapt), if it has one.
-torch::Tensor embed(const ArgParser& p, const std::vector<cv::Mat>& rgb, hat::EmbeddingSpace& space,
-                    std::optional<double>* calibrated = nullptr) {
+// The --model as the commands and the service use it: L2-normalised embeddings of RGB images,
+// the space they belong to and the model's calibrated match threshold (hat-train adapt), if any.
+hat::ImageEmbedder image_embedder(const ArgParser& p) {
   hat::LoadedModel model = hat::load_model(p.get("model"));
-  if (calibrated) *calibrated = hat::calibrated_match_threshold(model.provenance);
-  hat::EmbeddingEngine engine(std::move(model), hat::engine_options(p));
-  space = {engine.config().preset, engine.dim()};
-  return torch::nn::functional::normalize(engine.embed_images(rgb),
-                                          torch::nn::functional::NormalizeFuncOptions().dim(1));
+  hat::ImageEmbedder embedder;
+  embedder.calibrated_threshold = hat::calibrated_match_threshold(model.provenance);
+  auto engine = std::make_shared<hat::EmbeddingEngine>(std::move(model), hat::engine_options(p));
+  embedder.space = {engine->config().preset, engine->dim()};
+  embedder.embed = [engine](const std::vector<cv::Mat>& rgb) {
+    const auto e =
+        torch::nn::functional::normalize(engine->embed_images(rgb),
+                                         torch::nn::functional::NormalizeFuncOptions().dim(1))
+            .contiguous();
+    std::vector<std::vector<float>> out;
+    for (int64_t i = 0; i < e.size(0); ++i) {
+      const float* row = e[i].data_ptr<float>();
+      out.emplace_back(row, row + e.size(1));
+    }
+    return out;
+  };
+  return embedder;
 }
 
 int cmd_enroll(const std::vector<std::string>& args) {
@@ -78,20 +87,16 @@ int cmd_enroll(const std::vector<std::string>& args) {
   if (!p.parse(args)) return 0;
   const std::string name = p.get("name");
   if (name.empty()) throw hat::UsageError("--name must not be empty");
-  hat::EmbeddingSpace space;
   std::vector<cv::Mat> images;
   for (const auto& path : p.rest()) images.push_back(hat::read_rgb_image(path));
-  const auto embeddings = embed(p, images, space);
+  const hat::ImageEmbedder embedder = image_embedder(p);
+  auto embeddings = embedder.embed(images);
   hat::GalleryStore store(p.get("gallery"));
   std::vector<hat::EnrolmentImage> enrolment;
-  for (size_t i = 0; i < images.size(); ++i) {
-    const auto row = embeddings[static_cast<int64_t>(i)].contiguous();
-    enrolment.push_back(
-        {images[i].cols, images[i].rows,
-         std::vector<float>(row.data_ptr<float>(), row.data_ptr<float>() + row.numel()),
-         hat::jpeg_thumbnail(images[i], kThumbnailHeight)});
-  }
-  const auto r = hat::enrol(store, space, name, enrolment, hat::now_unix_us());
+  for (size_t i = 0; i < images.size(); ++i)
+    enrolment.push_back({images[i].cols, images[i].rows, std::move(embeddings[i]),
+                         hat::jpeg_thumbnail(images[i], kThumbnailHeight)});
+  const auto r = hat::enrol(store, embedder.space, name, enrolment, hat::now_unix_us());
   std::cout << "enrolled " << r.images << " image(s) of '" << name << "' as identity " << r.identity
             << (r.created ? " (new)" : " (existing)") << " in " << store.path() << "\n";
   return 0;
@@ -150,17 +155,13 @@ int cmd_search(const std::vector<std::string>& args) {
   hat::add_engine_options(p, "1");
   if (!p.parse(args)) return 0;
   const int top = p.get_int("top", 1, 1000000);
-  std::optional<double> calibrated;
   const hat::GalleryStore store(p.get("gallery"), {.read_only = true});
-  hat::EmbeddingSpace space;
-  const auto query =
-      embed(p, {hat::read_rgb_image(p.get("image"))}, space, &calibrated).contiguous();
-  const double max_distance =
-      p.has("max-distance") ? p.get_double("max-distance", 0, 4) : calibrated.value_or(2.0);
-  store.check_space(space);
-  const float* q = query.data_ptr<float>();
-  const auto sorted =
-      hat::nearest_sightings(store, std::vector<float>(q, q + query.numel()), top, max_distance);
+  const hat::ImageEmbedder embedder = image_embedder(p);
+  const auto query = embedder.embed({hat::read_rgb_image(p.get("image"))});
+  const double max_distance = p.has("max-distance") ? p.get_double("max-distance", 0, 4)
+                                                    : embedder.calibrated_threshold.value_or(2.0);
+  store.check_space(embedder.space);
+  const auto sorted = hat::nearest_sightings(store, query[0], top, max_distance);
   std::map<int64_t, std::string> labels;
   for (const auto& r : store.identity_records()) labels[r.id] = r.label;
   nlohmann::json out = nlohmann::json::array();
@@ -338,23 +339,7 @@ int cmd_serve(const std::vector<std::string>& args) {
   setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(api_options.max_image_pixels).c_str(), 0);
 
   hat::GalleryStore store(gallery);
-  hat::LoadedModel model = hat::load_model(p.get("model"));
-  hat::ImageEmbedder embedder;
-  embedder.calibrated_threshold = hat::calibrated_match_threshold(model.provenance);
-  auto engine = std::make_shared<hat::EmbeddingEngine>(std::move(model), hat::engine_options(p));
-  embedder.space = {engine->config().preset, engine->dim()};
-  embedder.embed = [engine](const std::vector<cv::Mat>& rgb) {
-    const auto e =
-        torch::nn::functional::normalize(engine->embed_images(rgb),
-                                         torch::nn::functional::NormalizeFuncOptions().dim(1))
-            .contiguous();
-    std::vector<std::vector<float>> out;
-    for (int64_t i = 0; i < e.size(0); ++i) {
-      const float* row = e[i].data_ptr<float>();
-      out.emplace_back(row, row + e.size(1));
-    }
-    return out;
-  };
+  hat::ImageEmbedder embedder = image_embedder(p);
   store.check_space(embedder.space);
   hat::GalleryApi api(store, std::move(embedder), api_options);
   hat::serve_http(api, serve, [&](int port) {
