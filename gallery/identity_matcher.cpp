@@ -95,7 +95,10 @@ void IdentityMatcher::add_to_index(const SightingRecord& s, uint64_t owner) {
 void IdentityMatcher::sync(bool force, std::optional<GalleryWarning>& warning) {
   if (!store_) return;
   const auto now = std::chrono::steady_clock::now();
-  if (!force && now - last_sync_ < std::chrono::microseconds(policy_.sync_interval_us)) return;
+  // A notified store (PostgreSQL) is read at once; otherwise other writers are polled.
+  if (!force && !store_->take_change_notice() &&
+      now - last_sync_ < std::chrono::microseconds(policy_.sync_interval_us))
+    return;
   last_sync_ = now;
   try {
     const GalleryChanges changes = store_->changes_since(cursor_, session_);
@@ -105,7 +108,7 @@ void IdentityMatcher::sync(bool force, std::optional<GalleryWarning>& warning) {
         policy_.ttl_us > 0 ? latest_time_us_ - policy_.ttl_us : std::numeric_limits<int64_t>::min();
     for (const auto& s : changes.sightings) {
       if (static_cast<int>(s.embedding.size()) != index_->dim()) {
-        throw Error("gallery " + store_->path() + ": sighting " + std::to_string(s.id) + " has " +
+        throw Error("gallery " + store_->location() + ": sighting " + std::to_string(s.id) + " has " +
                     std::to_string(s.embedding.size()) + " values, expected " +
                     std::to_string(index_->dim()));
       }

@@ -38,7 +38,8 @@ struct MatchPolicy {
   int64_t ttl_us = 0;                      // sightings older than this are forgotten (0: kept)
   int64_t sighting_interval_us = 1000000;  // a track adds a sighting at most this often
   int64_t track_timeout_us = 2000000;      // a track not seen this long has left
-  int64_t sync_interval_us = 500000;       // how often other processes' writes are read (wall time)
+  int64_t sync_interval_us = 500000;       // how often other processes' writes are read (wall
+                                           // time; at once when the store is notified of one)
   int candidates = 5;                      // identities considered per track
   int thumbnails_per_identity = 8;         // JPEG crops kept per identity in the gallery (0: none)
 };
@@ -121,6 +122,8 @@ class IdentityMatcher {
   size_t identity_count() const;
   size_t sighting_count() const;
   uint64_t session() const { return session_; }
+  // The store's location (a URI without its password), or "in memory".
+  std::string gallery_location() const { return store_ ? store_->location() : "in memory"; }
 
  private:
   struct TrackState {

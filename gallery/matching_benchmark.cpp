@@ -11,7 +11,7 @@
 
 #include <torch/torch.h>
 
-#include "gallery/gallery_store.h"
+#include "gallery/sqlite_gallery_store.h"
 #include "gallery/sighting_index.h"
 
 namespace hat {
@@ -134,7 +134,7 @@ nlohmann::json run_matching_benchmark(const MatchingBenchOptions& o, std::ostrea
     const std::string path = (dir / "gallery.db").string();
     double seconds = 0;
     {
-      GalleryStore store(path);
+      SqliteGalleryStore store(path);
       store.require_space({"bench", o.dim});
       const int64_t identity = store.create_identity("", 0);
       const auto e = random_unit_rows(1, o.dim, rng);

@@ -16,8 +16,9 @@
  * `hat-identity` element message and, with `events-location`, written as a JSON line.
  *
  * With `gallery-location` the gallery is an SQLite file (created owner-only, WAL mode) that
- * several pipelines on one machine share and that `hat-gallery` enrolls into and searches;
- * without it the gallery lives in memory. docs/PLUGIN.md describes the policies.
+ * several pipelines on one machine share and that `hat-gallery` enrolls into and searches, or a
+ * `postgresql://` URI that the hosts of a site share (docs/SCALE.md); without it the gallery
+ * lives in memory. docs/PLUGIN.md describes the policies.
  *
  * ## Example launch line
  * |[
@@ -689,7 +690,7 @@ static bool start(GstHatMatch* self) {
   try {
     std::unique_ptr<hat::GalleryStore> store;
     if (!settings.gallery_location.empty())
-      store = std::make_unique<hat::GalleryStore>(settings.gallery_location);
+      store = hat::open_gallery(settings.gallery_location);
     running->matcher = std::make_unique<hat::IdentityMatcher>(settings.policy, std::move(store));
   } catch (const hat::Error& e) {
     GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ_WRITE, ("%s", e.what()), (nullptr));
@@ -705,10 +706,8 @@ static bool start(GstHatMatch* self) {
       return false;
     }
   }
-  GST_INFO_OBJECT(
-      self, "gallery %s, session %" G_GUINT64_FORMAT,
-      settings.gallery_location.empty() ? "in memory" : settings.gallery_location.c_str(),
-      running->matcher->session());
+  GST_INFO_OBJECT(self, "gallery %s, session %" G_GUINT64_FORMAT,
+                  running->matcher->gallery_location().c_str(), running->matcher->session());
   std::lock_guard<std::mutex> lock(impl.state_mutex);
   impl.running = std::move(running);
   impl.clock.reset();
@@ -822,8 +821,8 @@ static void gst_hat_match_class_init(GstHatMatchClass* klass) {
   g_object_class_install_property(
       gobject_class, PROP_GALLERY_LOCATION,
       g_param_spec_string("gallery-location", "Gallery location",
-                          "SQLite gallery file, shared by processes and hat-gallery; created "
-                          "owner-only if missing (NULL: in memory)",
+                          "SQLite gallery file (created owner-only if missing) or postgresql:// "
+                          "URI, shared by processes, hosts and hat-gallery (NULL: in memory)",
                           nullptr, ready));
   g_object_class_install_property(
       gobject_class, PROP_EVENTS_LOCATION,

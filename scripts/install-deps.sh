@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on Debian bookworm: compilers and libraries from Debian's
 # archive (as root, or through sudo; libmosquitto, the mosquitto broker and its clients for MQTT,
-# cpp-httplib for hat-gallery serve, headless Chromium for the web page's test), LibTorch (the
-# torch wheel from PyPI) and the Python test oracles into the virtual environment .venv inside the
-# repository (the MOT metrics oracle into .venv-mot, for its numpy 1.x), and the ImageNet
-# MobileNetV2 weights (scripts/fetch-pretrained.sh). Idempotent: a second run only checks.
+# cpp-httplib for hat-gallery serve, headless Chromium for the web page's test, libpq and the
+# PostgreSQL server for the shared gallery's tests, Gloo's headers for data-parallel hat-train),
+# LibTorch (the torch wheel from PyPI) and the Python test oracles into the virtual environment
+# .venv inside the repository (the MOT metrics oracle into .venv-mot, for its numpy 1.x), and the
+# ImageNet MobileNetV2 weights (scripts/fetch-pretrained.sh). Idempotent: a second run only
+# checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +18,7 @@ apt_packages=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
   opencv-doc
   libmosquitto-dev mosquitto mosquitto-clients libcpp-httplib-dev
+  libpq-dev postgresql libgloo-dev
   chromium
 )
 missing=()

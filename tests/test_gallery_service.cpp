@@ -22,7 +22,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "base/file_io.h"
-#include "gallery/gallery_store.h"
+#include "gallery/sqlite_gallery_store.h"
 #include "tests/test_env.h"
 #include "tests/tiny_model.h"
 #include "train/synthetic_people.h"
@@ -60,7 +60,7 @@ struct TestGallery {
                                name + " --model " + test::tiny_model_path() + " " + png);
       EXPECT_EQ(r.exit_code, 0) << r.output;
     }
-    GalleryStore store(path);
+    SqliteGalleryStore store(path);
     const auto space = store.space();
     std::vector<SightingRecord> seen;
     for (int i = 0; i < 6; ++i) {

@@ -1,6 +1,8 @@
-// gallery/gallery_store: the SQLite file (permissions, WAL, changes between processes, merges,
-// retention) and its failure modes (corrupt, foreign, locked, read-only, killed writer,
-// concurrent writers).
+// gallery/gallery_store: the contract both backends keep (one parameterised suite: SQLite and a
+// real PostgreSQL cluster): what is written is read back, the model check, followers see new
+// identities, sightings and merges, retention, thumbnails, renames and deletes, concurrent
+// writers and creators, a killed writer. Then what is SQLite's own: the owner-only WAL file and
+// its failure modes (corrupt, foreign, locked, read-only, version 1).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -13,8 +15,9 @@
 
 #include "base/error.h"
 #include "base/file_io.h"
-#include "gallery/gallery_store.h"
+#include "gallery/sqlite_gallery_store.h"
 #include "tests/gallery_fixtures.h"
+#include "tests/postgres_server.h"
 #include "tests/test_env.h"
 
 namespace hat {
@@ -22,22 +25,64 @@ namespace {
 
 using namespace test;  // the gallery fixtures: unit, near, sighting, gallery_path, expect_error
 
-TEST(GalleryStore, CreatesAnOwnerOnlyWalFileAndKeepsWhatIsWritten) {
-  const auto path = gallery_path();
-  const mode_t old_umask = umask(0);  // a permissive umask must not widen the file
+class GalleryContract : public ::testing::TestWithParam<std::string> {
+ protected:
+  // A new, empty gallery of the backend under test: a file path or a fresh database's URI.
+  static std::string new_location() {
+    return GetParam() == "sqlite" ? gallery_path() : shared_postgres().create_database();
+  }
+  static std::unique_ptr<GalleryStore> open(const std::string& location,
+                                            const GalleryOpenOptions& options = {}) {
+    return open_gallery(location, options);
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, GalleryContract, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(GalleryContract, KeepsWhatIsWrittenAndReadsItBack) {
+  const auto location = new_location();
   {
-    GalleryStore store(path);
-    store.require_space({"tiny", kDim});
-    const int64_t a = store.create_identity("", 100);
-    const int64_t b = store.create_identity("alice", 100);
+    const auto store = open(location);
+    store->require_space({"tiny", kDim});
+    const int64_t a = store->create_identity("", 100);
+    const int64_t b = store->create_identity("alice", 100);
     EXPECT_GT(b, a);
     std::vector<SightingRecord> s = {sighting(a, 7, 1000, unit(1)),
                                      sighting(b, 0, 2000, unit(2), true)};
-    store.add_sightings(s);
+    store->add_sightings(s);
     EXPECT_GT(s[0].id, 0);
     EXPECT_GT(s[1].id, s[0].id);
-    EXPECT_EQ(store.identity_by_label("alice"), b);
-    EXPECT_FALSE(store.identity_by_label("bob"));
+    EXPECT_EQ(store->identity_by_label("alice"), b);
+    EXPECT_FALSE(store->identity_by_label("bob"));
+  }
+  const auto store = open(location, {.read_only = true});
+  EXPECT_EQ(store->space()->model, "tiny");
+  EXPECT_EQ(store->space()->dim, kDim);
+  EXPECT_EQ(store->sighting_count(), 2);
+  const auto ids = store->identities();
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_EQ(ids[1].identity.label, "alice");
+  EXPECT_EQ(ids[0].cameras, std::vector<std::string>{"cam"});
+  EXPECT_EQ(ids[0].first_us, 1000);
+  std::vector<SightingRecord> read;
+  store->for_each_sighting([&](const SightingRecord& s) { read.push_back(s); }, true);
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[0].box.height, 60);
+  EXPECT_EQ(read[0].session, 7u);
+  EXPECT_TRUE(read[1].enrolled);
+  for (int d = 0; d < kDim; ++d) EXPECT_NEAR(read[0].embedding[d], unit(1)[d], 1e-3);
+  EXPECT_EQ(store->integrity_check(), "ok");
+}
+
+TEST(SqliteGalleryStore, CreatesAnOwnerOnlyWalFile) {
+  const auto path = gallery_path();
+  const mode_t old_umask = umask(0);  // a permissive umask must not widen the file
+  {
+    SqliteGalleryStore store(path);
+    store.require_space({"tiny", kDim});
+    std::vector<SightingRecord> s = {sighting(store.create_identity("", 100), 7, 1000, unit(1))};
+    store.add_sightings(s);
   }
   umask(old_umask);
   for (const std::string suffix : {"", "-wal", "-shm"}) {
@@ -45,20 +90,6 @@ TEST(GalleryStore, CreatesAnOwnerOnlyWalFileAndKeepsWhatIsWritten) {
     if (stat((path + suffix).c_str(), &st) != 0) continue;  // -wal/-shm go at a clean close
     EXPECT_EQ(st.st_mode & 0777, 0600u) << suffix;
   }
-  GalleryStore store(path, {.read_only = true});
-  EXPECT_EQ(store.space()->model, "tiny");
-  EXPECT_EQ(store.space()->dim, kDim);
-  EXPECT_EQ(store.sighting_count(), 2);
-  const auto ids = store.identities();
-  ASSERT_EQ(ids.size(), 2u);
-  EXPECT_EQ(ids[1].identity.label, "alice");
-  EXPECT_EQ(ids[0].cameras, std::vector<std::string>{"cam"});
-  std::vector<SightingRecord> read;
-  store.for_each_sighting([&](const SightingRecord& s) { read.push_back(s); }, true);
-  ASSERT_EQ(read.size(), 2u);
-  EXPECT_EQ(read[0].box.height, 60);
-  EXPECT_TRUE(read[1].enrolled);
-  for (int d = 0; d < kDim; ++d) EXPECT_NEAR(read[0].embedding[d], unit(1)[d], 1e-3);
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   sqlite3_stmt* q = nullptr;
@@ -69,8 +100,9 @@ TEST(GalleryStore, CreatesAnOwnerOnlyWalFileAndKeepsWhatIsWritten) {
   sqlite3_close(db);
 }
 
-TEST(GalleryStore, RefusesAnotherModelsEmbeddings) {
-  GalleryStore store(gallery_path());
+TEST_P(GalleryContract, RefusesAnotherModelsEmbeddings) {
+  const auto store_ptr = open(new_location());
+  GalleryStore& store = *store_ptr;
   store.require_space({"hat-r18", 1024});
   store.require_space({"hat-r18", 1024});
   try {
@@ -83,9 +115,12 @@ TEST(GalleryStore, RefusesAnotherModelsEmbeddings) {
   }
 }
 
-TEST(GalleryStore, AnotherConnectionSeesNewIdentitiesSightingsAndMerges) {
-  const auto path = gallery_path();
-  GalleryStore writer(path), reader(path);
+TEST_P(GalleryContract, AnotherConnectionSeesNewIdentitiesSightingsAndMerges) {
+  const auto location = new_location();
+  const auto writer_ptr = open(location);
+  GalleryStore& writer = *writer_ptr;
+  const auto reader_ptr = open(location);
+  GalleryStore& reader = *reader_ptr;
   writer.require_space({"tiny", kDim});
   GalleryCursor cursor;
   EXPECT_TRUE(reader.changes_since(cursor, 5).sightings.empty());
@@ -108,8 +143,9 @@ TEST(GalleryStore, AnotherConnectionSeesNewIdentitiesSightingsAndMerges) {
   EXPECT_EQ(ids[0].sightings, 3);
 }
 
-TEST(GalleryStore, PurgeKeepsEnrolledImagesAndRecentSightings) {
-  GalleryStore store(gallery_path());
+TEST_P(GalleryContract, PurgeKeepsEnrolledImagesAndRecentSightings) {
+  const auto store_ptr = open(new_location());
+  GalleryStore& store = *store_ptr;
   store.require_space({"tiny", kDim});
   const int64_t old_one = store.create_identity("", 1), watched = store.create_identity("eve", 1),
                 recent = store.create_identity("", 1);
@@ -128,8 +164,9 @@ TEST(GalleryStore, PurgeKeepsEnrolledImagesAndRecentSightings) {
   EXPECT_EQ(ids[1].sightings, 1);
 }
 
-TEST(GalleryStore, KeepsTheBestAndTheNewestThumbnailsPerIdentityAndFollowsMerges) {
-  GalleryStore store(gallery_path());
+TEST_P(GalleryContract, KeepsTheBestAndTheNewestThumbnailsPerIdentityAndFollowsMerges) {
+  const auto store_ptr = open(new_location());
+  GalleryStore& store = *store_ptr;
   store.require_space({"tiny", kDim});
   const int64_t a = store.create_identity("", 100), b = store.create_identity("", 100);
   std::vector<SightingRecord> s;
@@ -160,8 +197,9 @@ TEST(GalleryStore, KeepsTheBestAndTheNewestThumbnailsPerIdentityAndFollowsMerges
   EXPECT_FALSE(store.thumbnail(s[1].id));
 }
 
-TEST(GalleryStore, RenamesAndDeletesIdentitiesAndDropsLaterSightingsOfDeletedOnes) {
-  GalleryStore store(gallery_path());
+TEST_P(GalleryContract, RenamesAndDeletesIdentitiesAndDropsLaterSightingsOfDeletedOnes) {
+  const auto store_ptr = open(new_location());
+  GalleryStore& store = *store_ptr;
   store.require_space({"tiny", kDim});
   const int64_t a = store.create_identity("alice", 100), b = store.create_identity("", 100);
   store.rename_identity(b, "bob");
@@ -185,10 +223,10 @@ TEST(GalleryStore, RenamesAndDeletesIdentitiesAndDropsLaterSightingsOfDeletedOne
   EXPECT_EQ(store.sighting_count(), 1);
 }
 
-TEST(GalleryStore, UpgradesAVersionOneGalleryAndKeepsItsSightings) {
+TEST(SqliteGalleryStore, UpgradesAVersionOneGalleryAndKeepsItsSightings) {
   const auto path = gallery_path();
   {
-    GalleryStore store(path);
+    SqliteGalleryStore store(path);
     store.require_space({"tiny", kDim});
     std::vector<SightingRecord> s = {sighting(store.create_identity("", 1), 1, 1000, unit(1))};
     store.add_sightings(s);
@@ -203,11 +241,11 @@ TEST(GalleryStore, UpgradesAVersionOneGalleryAndKeepsItsSightings) {
       SQLITE_OK);
   sqlite3_close(db);
   {
-    const GalleryStore old(path, {.read_only = true});  // read as it is
+    const SqliteGalleryStore old(path, {.read_only = true});  // read as it is
     EXPECT_EQ(old.sighting_count(), 1);
     EXPECT_FALSE(old.best_thumbnail(1));
   }
-  GalleryStore store(path);  // upgraded on opening for writing
+  SqliteGalleryStore store(path);  // upgraded on opening for writing
   std::vector<SightingRecord> s = {sighting(1, 1, 2000, unit(1))};
   s[0].thumbnail_jpeg = "jpeg";
   store.add_sightings(s);
@@ -215,13 +253,13 @@ TEST(GalleryStore, UpgradesAVersionOneGalleryAndKeepsItsSightings) {
   EXPECT_EQ(store.thumbnail(s[0].id), "jpeg");
 }
 
-TEST(GalleryStore, CorruptOrForeignFilesAreClearErrorsAndLeftUntouched) {
+TEST(SqliteGalleryStore, CorruptOrForeignFilesAreClearErrorsAndLeftUntouched) {
   const auto dir = test::scratch_dir();
   const std::string corrupt = dir + "/corrupt.db";
   std::string junk(8192, '\0');
   for (size_t i = 0; i < junk.size(); ++i) junk[i] = static_cast<char>(i * 7 + 3);
   write_file_atomically(corrupt, junk.data(), junk.size());
-  expect_error([&] { GalleryStore s(corrupt); },
+  expect_error([&] { SqliteGalleryStore s(corrupt); },
                "gallery " + corrupt + " is corrupt or not a gallery");
   EXPECT_EQ(read_file(corrupt), junk);
 
@@ -232,17 +270,17 @@ TEST(GalleryStore, CorruptOrForeignFilesAreClearErrorsAndLeftUntouched) {
                nullptr, nullptr);
   sqlite3_close(db);
   const std::string before = read_file(foreign);
-  expect_error([&] { GalleryStore s(foreign); }, "is an SQLite database but not a hat gallery");
+  expect_error([&] { SqliteGalleryStore s(foreign); }, "is an SQLite database but not a hat gallery");
   EXPECT_EQ(read_file(foreign), before);
 
-  expect_error([&] { GalleryStore s(dir); }, "is a directory");
-  expect_error([&] { GalleryStore s(dir + "/none.db", {.read_only = true}); }, "no such file");
-  expect_error([&] { GalleryStore s(dir + "/missing/dir/g.db"); }, "cannot create");
+  expect_error([&] { SqliteGalleryStore s(dir); }, "is a directory");
+  expect_error([&] { SqliteGalleryStore s(dir + "/none.db", {.read_only = true}); }, "no such file");
+  expect_error([&] { SqliteGalleryStore s(dir + "/missing/dir/g.db"); }, "cannot create");
 }
 
-TEST(GalleryStore, ALockedGalleryIsAClearErrorAndTheWriteSucceedsOnceFree) {
+TEST(SqliteGalleryStore, ALockedGalleryIsAClearErrorAndTheWriteSucceedsOnceFree) {
   const auto path = gallery_path();
-  GalleryStore store(path, {.busy_timeout_ms = 200});
+  SqliteGalleryStore store(path, {.busy_timeout_ms = 200});
   store.require_space({"tiny", kDim});
   const int64_t id = store.create_identity("", 1);
   sqlite3* other = nullptr;
@@ -284,11 +322,11 @@ std::string in_child(const std::function<std::string()>& body) {
   return out;
 }
 
-TEST(GalleryStore, AReadOnlyGalleryIsAClearErrorAndLeftUntouched) {
+TEST(SqliteGalleryStore, AReadOnlyGalleryIsAClearErrorAndLeftUntouched) {
   const auto dir = test::scratch_dir();
   const std::string path = dir + "/gallery.db";
   {
-    GalleryStore store(path);
+    SqliteGalleryStore store(path);
     store.require_space({"tiny", kDim});
     std::vector<SightingRecord> s = {sighting(store.create_identity("", 1), 1, 1, unit(1))};
     store.add_sightings(s);
@@ -304,7 +342,7 @@ TEST(GalleryStore, AReadOnlyGalleryIsAClearErrorAndLeftUntouched) {
   const std::string message = in_child([&] {
     if (root && (setgid(65534) != 0 || setuid(65534) != 0)) return std::string("setuid failed");
     try {
-      GalleryStore store(path);
+      SqliteGalleryStore store(path);
       return std::string("opened");
     } catch (const Error& e) {
       return std::string(e.what());
@@ -313,24 +351,26 @@ TEST(GalleryStore, AReadOnlyGalleryIsAClearErrorAndLeftUntouched) {
   EXPECT_NE(message.find("gallery " + path + " is read-only"), std::string::npos) << message;
   EXPECT_EQ(read_file(path), before);
   // Read-only use (list, search, export) still works.
-  GalleryStore reader(path, {.read_only = true});
+  SqliteGalleryStore reader(path, {.read_only = true});
   EXPECT_EQ(reader.sighting_count(), 1);
 }
 
-TEST(GalleryStore, ConcurrentWritersLoseNothing) {
-  const auto path = gallery_path();
+TEST_P(GalleryContract, ConcurrentWritersLoseNothing) {
+  const auto location = new_location();
   {
-    GalleryStore store(path);
+    const auto store_ptr = open(location);
+    GalleryStore& store = *store_ptr;
     store.require_space({"tiny", kDim});
   }
-  constexpr int kWriters = 4, kBatches = 50, kPerBatch = 5;
+  constexpr int kWriters = 8, kBatches = 25, kPerBatch = 5;
   std::vector<pid_t> children;
   for (int w = 0; w < kWriters; ++w) {
     const pid_t pid = fork();
     if (pid == 0) {
       int code = 0;
       try {
-        GalleryStore store(path, {.busy_timeout_ms = 20000});
+        const auto store_ptr = open(location, {.busy_timeout_ms = 20000});
+        GalleryStore& store = *store_ptr;
         for (int b = 0; b < kBatches; ++b) {
           const int64_t id = store.create_identity("", b);
           std::vector<SightingRecord> s;
@@ -351,7 +391,8 @@ TEST(GalleryStore, ConcurrentWritersLoseNothing) {
     waitpid(pid, &status, 0);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   }
-  GalleryStore store(path);
+  const auto store_ptr = open(location);
+  GalleryStore& store = *store_ptr;
   EXPECT_EQ(store.integrity_check(), "ok");
   EXPECT_EQ(store.sighting_count(), kWriters * kBatches * kPerBatch);
   const auto ids = store.identities();
@@ -359,15 +400,16 @@ TEST(GalleryStore, ConcurrentWritersLoseNothing) {
   for (const auto& i : ids) EXPECT_EQ(i.sightings, kPerBatch);
 }
 
-TEST(GalleryStore, ProcessesCreatingOneNewGalleryAtOnceAllSucceed) {
+TEST_P(GalleryContract, ProcessesCreatingOneNewGalleryAtOnceAllSucceed) {
   for (int round = 0; round < 20; ++round) {
-    const auto path = gallery_path();  // does not exist yet
+    const auto location = new_location();  // does not exist yet
     std::vector<pid_t> children;
     for (int w = 0; w < 8; ++w) {
       const pid_t pid = fork();
       if (pid == 0) {
         try {
-          GalleryStore store(path);
+          const auto store_ptr = open(location);
+          GalleryStore& store = *store_ptr;
           store.require_space({"tiny", kDim});
           std::vector<SightingRecord> s = {sighting(store.create_identity("", 1), 1, 1, unit(w))};
           store.add_sightings(s);
@@ -384,15 +426,17 @@ TEST(GalleryStore, ProcessesCreatingOneNewGalleryAtOnceAllSucceed) {
       waitpid(pid, &status, 0);
       EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     }
-    GalleryStore store(path);
+    const auto store_ptr = open(location);
+    GalleryStore& store = *store_ptr;
     EXPECT_EQ(store.sighting_count(), 8);
   }
 }
 
-TEST(GalleryStore, AKilledWriterLeavesEveryCommittedSighting) {
-  const auto path = gallery_path();
+TEST_P(GalleryContract, AKilledWriterLeavesEveryCommittedSighting) {
+  const auto location = new_location();
   {
-    GalleryStore store(path);
+    const auto store_ptr = open(location);
+    GalleryStore& store = *store_ptr;
     store.require_space({"tiny", kDim});
   }
   int fds[2];
@@ -400,7 +444,8 @@ TEST(GalleryStore, AKilledWriterLeavesEveryCommittedSighting) {
   const pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
-    GalleryStore store(path);
+    const auto store_ptr = open(location);
+    GalleryStore& store = *store_ptr;
     const int64_t id = store.create_identity("", 0);
     for (int64_t committed = 0;;) {
       std::vector<SightingRecord> s;
@@ -420,7 +465,8 @@ TEST(GalleryStore, AKilledWriterLeavesEveryCommittedSighting) {
   for (int64_t c; read(fds[0], &c, sizeof c) == sizeof c;) committed = c;
   close(fds[0]);
   EXPECT_TRUE(WIFSIGNALED(status));
-  GalleryStore store(path);
+  const auto store_ptr = open(location);
+  GalleryStore& store = *store_ptr;
   EXPECT_EQ(store.integrity_check(), "ok");
   EXPECT_GE(store.sighting_count(), committed);
   EXPECT_LE(store.sighting_count(), committed + 10);

@@ -15,7 +15,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "base/file_io.h"
-#include "gallery/gallery_store.h"
+#include "gallery/sqlite_gallery_store.h"
 #include "gst-plugin/roi_meta.h"
 #include "tests/gst_test_support.h"
 #include "tests/test_env.h"
@@ -152,7 +152,7 @@ TEST_F(HatMatch, KeepsABoundedNumberOfThumbnailsPerIdentityInTheGallery) {
   for (int f = 0; f < 6; ++f) ids = push(0, {{1, person(1, 0.2, f)}, {2, person(2, 0.2, f)}}, f);
   for (auto* h : harnesses_) gst_harness_teardown(h);  // stops hatmatch: the sightings are written
   harnesses_.clear();
-  const GalleryStore store(path, {.read_only = true});
+  const SqliteGalleryStore store(path, {.read_only = true});
   for (const int track : {1, 2}) {
     const int64_t identity = ids.at(track).global_id;
     const auto best = store.best_thumbnail(identity);
@@ -227,7 +227,7 @@ TEST_F(HatMatch, CamerasShareGlobalIdentitiesAndReportThem) {
 TEST_F(HatMatch, TheGalleryFilePersistsIdentitiesAndEnrolledNamesLabelMatches) {
   const std::string gallery = test::scratch_dir() + "/gallery.db";
   {
-    GalleryStore store(gallery);
+    SqliteGalleryStore store(gallery);
     store.require_space({"tiny", kDim});
     std::vector<SightingRecord> s(1);
     s[0].identity = store.create_identity("dave", 1);
@@ -253,7 +253,7 @@ TEST_F(HatMatch, TheGalleryFilePersistsIdentitiesAndEnrolledNamesLabelMatches) {
   start("gallery-location=" + gallery, {"garage"});  // a later run, another camera
   ids = push(0, {{3, person(1, 0.2, 5)}}, 0);
   EXPECT_EQ(ids.at(3).global_id, alice);
-  GalleryStore store(gallery, {.read_only = true});
+  SqliteGalleryStore store(gallery, {.read_only = true});
   EXPECT_EQ(store.sighting_count(), 4);  // dave's image, two from the lobby, one from the garage
 }
 

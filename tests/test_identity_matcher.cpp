@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "gallery/gallery_store.h"
+#include "gallery/sqlite_gallery_store.h"
 #include "gallery/identity_matcher.h"
 #include "tests/gallery_fixtures.h"
 
@@ -153,14 +153,14 @@ TEST(IdentityMatcher, TracksThatLeaveReleaseTheirIdentityAndTtlForgets) {
 TEST(IdentityMatcher, TwoProcessesShareIdentitiesAndLabelsThroughTheGalleryFile) {
   const auto path = gallery_path();
   {
-    GalleryStore store(path);
+    SqliteGalleryStore store(path);
     store.require_space(kSpace);
     std::vector<SightingRecord> s = {
         sighting(store.create_identity("carol", 1), 0, 1, unit(3), true)};
     store.add_sightings(s);
   }
-  IdentityMatcher first(test_policy(), std::make_unique<GalleryStore>(path));
-  IdentityMatcher second(test_policy(), std::make_unique<GalleryStore>(path));
+  IdentityMatcher first(test_policy(), std::make_unique<SqliteGalleryStore>(path));
+  IdentityMatcher second(test_policy(), std::make_unique<SqliteGalleryStore>(path));
   const auto alice = unit(1);
   const int64_t now = 1000000;
   auto f =
@@ -170,7 +170,7 @@ TEST(IdentityMatcher, TwoProcessesShareIdentitiesAndLabelsThroughTheGalleryFile)
   f = second.process_frame("garage", now + 500000, kSpace, {obs(4, near(alice, 0.1, 5))});
   EXPECT_EQ(id_of(f, 4), a);
   EXPECT_FALSE(f.warning.has_value()) << f.warning->message;
-  GalleryStore check(path);
+  SqliteGalleryStore check(path);
   EXPECT_EQ(check.sighting_count(), 4);
 }
 
@@ -184,10 +184,10 @@ TEST(IdentityMatcher, WrongEmbeddingsAreClearErrors) {
       "every camera needs the same model");
   const auto path = gallery_path();
   {
-    GalleryStore store(path);
+    SqliteGalleryStore store(path);
     store.require_space({"hat-r50", 4096});
   }
-  IdentityMatcher g(test_policy(), std::make_unique<GalleryStore>(path));
+  IdentityMatcher g(test_policy(), std::make_unique<SqliteGalleryStore>(path));
   expect_error([&] { g.process_frame("cam1", 1, kSpace, {obs(1, unit(1))}); },
                "holds 4096-d embeddings of hat-r50");
 }

@@ -35,6 +35,7 @@ nlohmann::json to_json(const TrainConfig& c) {
             {"flip_probability", c.augment.flip_probability},
             {"erase_probability", c.augment.erase_probability}}},
           {"max_batches_per_epoch", c.max_batches_per_epoch},
+          {"grad_accumulation", c.grad_accumulation},
           {"eval_every", c.eval_every},
           {"checkpoint_every", c.checkpoint_every},
           {"seed", c.seed},
@@ -93,6 +94,7 @@ TrainConfig train_config_from_json(const nlohmann::json& j, const TrainConfig& d
     read(a, "erase_probability", c.augment.erase_probability);
   }
   read(j, "max_batches_per_epoch", c.max_batches_per_epoch);
+  read(j, "grad_accumulation", c.grad_accumulation);
   read(j, "eval_every", c.eval_every);
   read(j, "checkpoint_every", c.checkpoint_every);
   read(j, "seed", c.seed);
@@ -103,11 +105,11 @@ TrainConfig train_config_from_json(const nlohmann::json& j, const TrainConfig& d
   read(j, "eval_batch", c.eval_batch);
   read(j, "progress", c.progress);
   if (c.epochs < 1 || c.p < 2 || c.k < 1 || c.lr <= 0 || c.eval_every < 0 ||
-      c.checkpoint_every < 1 || c.loader_threads < 1 || c.eval_batch < 1 || c.warmup_epochs < 0)
+      c.checkpoint_every < 1 || c.loader_threads < 1 || c.eval_batch < 1 || c.warmup_epochs < 0 ||
+      c.grad_accumulation < 1)
     throw Error(
-        "training configuration: epochs, p >= 2, k, lr, checkpoint_every, loader_threads and "
-        "eval_batch "
-        "must be positive");
+        "training configuration: epochs, p >= 2, k, lr, checkpoint_every, loader_threads, "
+        "eval_batch and grad_accumulation must be positive");
   if (c.amp != "auto" && c.amp != "off" && c.amp != "bf16" && c.amp != "fp16")
     throw Error("training configuration: amp must be auto, off, bf16 or fp16");
   return c;

@@ -31,6 +31,10 @@ struct TrainConfig {
   bool augmentation = true;
   AugmentOptions augment;
   int max_batches_per_epoch = 0;  // 0: the sampler's full epoch
+  // Each P x K batch in this many slices of P / N identities, one after the other, gradients
+  // summed: the batch of N data-parallel processes in one (their BatchNorm statistics and
+  // triplet mining are per slice, as there). P must be divisible by slices in all.
+  int grad_accumulation = 1;
 
   int eval_every = 30;        // epochs; the last epoch is always evaluated
   int checkpoint_every = 10;  // epochs; the last epoch always writes one

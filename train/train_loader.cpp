@@ -37,6 +37,13 @@ TrainLoader::TrainLoader(std::vector<ImageRecord> images, const PreprocessConfig
       sampler_(labels_, options.p, options.k, options.seed),
       log_(log) {
   if (options.threads < 1) throw Error("the loader needs at least one thread");
+  if (options.slices < 1 || options.p % options.slices != 0)
+    throw Error("P = " + std::to_string(options.p) + " identities per batch cannot be cut into " +
+                std::to_string(options.slices) +
+                " equal slices (processes x grad_accumulation): choose P divisible by it");
+  if (options.first_slice < 0 || options.slice_count < 1 ||
+      options.first_slice + options.slice_count > options.slices)
+    throw Error("the loader's slices are out of range");
   num_classes_ = labels_.empty() ? 0 : *std::max_element(labels_.begin(), labels_.end()) + 1;
 }
 
@@ -45,7 +52,12 @@ TrainBatch TrainLoader::load(int epoch, int index, const std::vector<int>& membe
   TrainBatch batch;
   std::vector<torch::Tensor> inputs;
   std::vector<int64_t> labels;
-  for (size_t i = 0; i < members.size(); ++i) {
+  // Members are grouped K by K: slice s holds identities [s, s + 1) * P / slices of the batch.
+  const size_t per_slice = members.size() / static_cast<size_t>(options_.slices);
+  const size_t begin = per_slice * static_cast<size_t>(options_.first_slice);
+  const size_t end = begin + per_slice * static_cast<size_t>(options_.slice_count);
+  for (size_t i = begin; i < end; ++i) {
+    if ((i - begin) % per_slice == 0) batch.slice_rows.push_back(0);
     const ImageRecord& record = images_[members[i]];
     torch::Tensor x;
     try {
@@ -64,6 +76,7 @@ TrainBatch TrainLoader::load(int epoch, int index, const std::vector<int>& membe
     }
     inputs.push_back(x);
     labels.push_back(labels_[members[i]]);
+    ++batch.slice_rows.back();
   }
   batch.images = inputs.empty() ? torch::empty({0, 3, preprocess_.height, preprocess_.width})
                                 : torch::stack(inputs);

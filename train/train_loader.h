@@ -21,6 +21,8 @@ struct TrainBatch {
   torch::Tensor images;  // [B, 3, H, W]
   torch::Tensor labels;  // [B] int64, training labels
   int skipped = 0;       // unreadable images left out of this batch
+  // Rows of each of this loader's slices, in order (LoaderOptions::slices): they sum to B.
+  std::vector<int64_t> slice_rows;
 };
 
 struct LoaderOptions {
@@ -29,6 +31,11 @@ struct LoaderOptions {
   uint64_t seed = 0;
   AugmentOptions augment;
   bool augmentation = true;
+  // Data parallelism and gradient accumulation: every P x K batch is cut into `slices` slices of
+  // P / slices identities; this loader loads only slices [first_slice, first_slice +
+  // slice_count). An image's augmentation depends on its place in the whole batch, so a slice
+  // is the same whichever process loads it.
+  int slices = 1, first_slice = 0, slice_count = 1;
 };
 
 class TrainLoader {

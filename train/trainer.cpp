@@ -72,17 +72,18 @@ EpochRecord epoch_record_from_json(const nlohmann::json& j) {
   return r;
 }
 
-Trainer::Trainer(TrainConfig config, std::ostream& log)
-    : config_(std::move(config)), log_(log), device_(parse_device(config_.device)) {
+Trainer::Trainer(TrainConfig config, std::ostream& log, ProcessGroup* group)
+    : config_(std::move(config)), log_(log), group_(group), device_(parse_device(config_.device)) {
   ReaderOptions reader;
   reader.msmt17_train_only = config_.msmt17_train_only;
   data_ = read_dataset(config_.dataset, config_.root, reader, log_);
   build();
 }
 
-Trainer::Trainer(TrainConfig config, ReidDataset data, std::ostream& log)
+Trainer::Trainer(TrainConfig config, ReidDataset data, std::ostream& log, ProcessGroup* group)
     : config_(std::move(config)),
       log_(log),
+      group_(group),
       data_(std::move(data)),
       device_(parse_device(config_.device)) {
   build();
@@ -105,6 +106,10 @@ void Trainer::build() {
   lo.seed = config_.seed;
   lo.augment = config_.augment;
   lo.augmentation = config_.augmentation;
+  const int world = group_ ? group_->world_size() : 1;
+  lo.slices = world * config_.grad_accumulation;
+  lo.slice_count = config_.grad_accumulation;
+  lo.first_slice = (group_ ? group_->rank() : 0) * config_.grad_accumulation;
   loader_ = std::make_unique<TrainLoader>(data_.train, preprocess, lo, log_);
   model_config.num_classes = loader_->num_classes();
   model_ = HatModel(model_config);
@@ -120,6 +125,8 @@ void Trainer::build() {
   }
   optimizer_options_ = {config_.lr, config_.weight_decay, config_.transformer_lr_factor};
   optimizer_ = make_optimizer(*model_, optimizer_options_);
+  // Every process starts from rank 0's weights, whatever its initialisation did.
+  if (group_) group_->broadcast(model_->parameters(), 0, "sharing the initial weights");
 }
 
 void Trainer::initialise_from(const std::string& path) {
@@ -177,43 +184,32 @@ EpochRecord Trainer::train_epoch(int epoch) {
   for (int b = 0; b < batches && loader_->next(batch); ++b) {
     r.skipped += batch.skipped;
     bar.advance();
-    if (batch.images.size(0) < 2) continue;  // nothing to learn from (all corrupt)
-    auto x = batch.images.to(device_);
-    if (device_.is_cuda()) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
-    const auto y = batch.labels.to(device_);
-    LossTerms terms;
-    {
-      AutocastScope autocast(autocast_, c10::DeviceType::CUDA, autocast_dtype_);
-      terms = deep_supervision_loss(model_->forward_train(x), y, config_.loss);
-    }
-    optimizer_->zero_grad();
-    if (autocast_ && autocast_dtype_ == torch::kHalf) {
-      // fp16: scale the loss so small gradients survive; skip steps whose gradients overflowed.
-      (terms.total * loss_scale_).backward();
-      bool finite = true;
-      for (auto& p : model_->parameters())
-        if (p.grad().defined()) {
-          p.mutable_grad().div_(loss_scale_);
-          finite = finite && torch::isfinite(p.grad()).all().item<bool>();
-        }
-      if (finite) {
-        optimizer_->step();
-        if (++good_steps_ % 2000 == 0) loss_scale_ *= 2;
-      } else {
-        loss_scale_ /= 2;
-        good_steps_ = 0;
-      }
-    } else {
-      terms.total.backward();
-      optimizer_->step();
-    }
+    // One process alone skips a batch with nothing to learn from (all corrupt); processes of a
+    // group all take part in every step.
+    if (!group_ && config_.grad_accumulation == 1 && batch.images.size(0) < 2) continue;
+    train_step(batch, epoch, b, r);
     ++steps;
-    images += x.size(0);
-    r.total += terms.total.item<double>();
+    images += batch.images.size(0);
+  }
+  if (group_) {
+    // The epoch's figures over every process: losses are per slice, so summed they are means.
+    auto sums = torch::zeros({10}, torch::kFloat64);
+    auto acc = sums.accessor<double, 1>();
+    acc[0] = r.total;
     for (int i = 0; i < 4; ++i) {
-      r.identity[i] += terms.identity[i].item<double>();
-      r.triplet[i] += terms.triplet[i].item<double>();
+      acc[1 + i] = r.identity[i];
+      acc[5 + i] = r.triplet[i];
     }
+    acc[9] = static_cast<double>(images);
+    auto skipped = torch::full({1}, static_cast<double>(r.skipped), torch::kFloat64);
+    group_->all_reduce_sum({sums, skipped}, "summing the epoch's losses");
+    r.total = acc[0];
+    for (int i = 0; i < 4; ++i) {
+      r.identity[i] = acc[1 + i];
+      r.triplet[i] = acc[5 + i];
+    }
+    images = static_cast<int64_t>(acc[9]);
+    r.skipped = static_cast<int64_t>(skipped.item<double>());
   }
   bar.finish();
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -228,6 +224,113 @@ EpochRecord Trainer::train_epoch(int epoch) {
   if (!std::isfinite(r.total))
     throw Error("training diverged at epoch " + std::to_string(r.epoch) + " (loss is not finite)");
   return r;
+}
+
+namespace {
+// BatchNorm's running statistics (`floating`) or its batch counters.
+std::vector<torch::Tensor> buffers_of(torch::nn::Module& model, bool floating) {
+  std::vector<torch::Tensor> out;
+  for (auto& b : model.buffers())
+    if (b.is_floating_point() == floating) out.push_back(b);
+  return out;
+}
+
+// The random state of slice `slice` of batch `index`: dropout draws the same masks for a slice
+// whichever process (or accumulation step) trains it.
+uint64_t slice_seed(uint64_t seed, int epoch, int index, int slice) {
+  uint64_t x = seed * 0x9e3779b97f4a7c15ULL ^ (static_cast<uint64_t>(epoch) << 40) ^
+               (static_cast<uint64_t>(index) << 16) ^ static_cast<uint64_t>(slice);
+  x ^= x >> 31;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  return (x ^ (x >> 29)) & 0x7fffffffffffffffULL;
+}
+}  // namespace
+
+void Trainer::train_step(const TrainBatch& batch, int epoch, int index, EpochRecord& r) {
+  const int local = config_.grad_accumulation;
+  const int world = group_ ? group_->world_size() : 1;
+  const int slices = local * world;
+  const bool fp16 = autocast_ && autocast_dtype_ == torch::kHalf;
+  // fp16: the loss is scaled so that small gradients survive; overflowed steps are skipped.
+  const double scale = fp16 ? loss_scale_ : 1.0;
+  optimizer_->zero_grad();
+  // Every slice starts from the same BatchNorm statistics and counters; the step keeps the
+  // statistics' mean (as the processes of a group do) and counts one batch.
+  const auto buffers = slices > 1 ? buffers_of(*model_, true) : std::vector<torch::Tensor>{};
+  const auto counters = local > 1 ? buffers_of(*model_, false) : std::vector<torch::Tensor>{};
+  std::vector<torch::Tensor> before, counters_before, sum;
+  if (local > 1) {
+    for (const auto& b : buffers) {
+      before.push_back(b.clone());
+      sum.push_back(torch::zeros_like(b));
+    }
+    for (const auto& c : counters) counters_before.push_back(c.clone());
+  }
+  int64_t offset = 0;
+  for (int s = 0; s < local; ++s) {
+    const int64_t rows = slices > 1 ? batch.slice_rows.at(static_cast<size_t>(s)) : batch.images.size(0);
+    const auto xs = batch.images.narrow(0, offset, rows);
+    const auto ys = batch.labels.narrow(0, offset, rows);
+    offset += rows;
+    if (local > 1 && s > 0) {
+      torch::NoGradGuard no_grad;
+      for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(before[i]);
+      for (size_t i = 0; i < counters.size(); ++i) counters[i].copy_(counters_before[i]);
+    }
+    if (slices > 1)
+      torch::manual_seed(slice_seed(config_.seed, epoch, index,
+                                    (group_ ? group_->rank() : 0) * local + s));
+    if (rows >= 2) {
+      auto x = xs.to(device_);
+      if (device_.is_cuda()) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+      const auto y = ys.to(device_);
+      LossTerms terms;
+      {
+        AutocastScope autocast(autocast_, c10::DeviceType::CUDA, autocast_dtype_);
+        terms = deep_supervision_loss(model_->forward_train(x), y, config_.loss);
+      }
+      (terms.total * (scale / slices)).backward();
+      r.total += terms.total.item<double>() / slices;
+      for (int i = 0; i < 4; ++i) {
+        r.identity[i] += terms.identity[i].item<double>() / slices;
+        r.triplet[i] += terms.triplet[i].item<double>() / slices;
+      }
+    }
+    if (local > 1) {
+      torch::NoGradGuard no_grad;
+      for (size_t i = 0; i < buffers.size(); ++i) sum[i].add_(buffers[i]);
+    }
+  }
+  torch::NoGradGuard no_grad;
+  if (local > 1)
+    for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(sum[i] / local);
+  if (group_) {
+    std::vector<torch::Tensor> grads;
+    for (auto& p : model_->parameters()) {
+      if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+      grads.push_back(p.grad());
+    }
+    group_->all_reduce_sum(grads, "averaging gradients");
+    group_->all_reduce_sum(buffers, "averaging BatchNorm statistics");
+    for (auto& b : buffers) b.div_(world);
+  }
+  if (!fp16) {
+    optimizer_->step();
+    return;
+  }
+  bool finite = true;
+  for (auto& p : model_->parameters())
+    if (p.grad().defined()) {
+      p.mutable_grad().div_(loss_scale_);
+      finite = finite && torch::isfinite(p.grad()).all().item<bool>();
+    }
+  if (finite) {
+    optimizer_->step();
+    if (++good_steps_ % 2000 == 0) loss_scale_ *= 2;
+  } else {
+    loss_scale_ /= 2;
+    good_steps_ = 0;
+  }
 }
 
 MetricsSummary Trainer::evaluate() {
@@ -342,17 +445,21 @@ void Trainer::restore(const std::string& path) {
 }
 
 void Trainer::run(bool resume) {
-  make_dir(config_.output);
-  write_json_file(config_.output + "/config.json", to_json(config_));
+  if (writes_run_folder()) {
+    make_dir(config_.output);
+    write_json_file(config_.output + "/config.json", to_json(config_));
+  }
   if (resume) restore(config_.output + "/last.hat");
   for (int epoch = completed_; epoch < config_.epochs; ++epoch) {
     EpochRecord r = train_epoch(epoch);
     completed_ = epoch + 1;
     const bool last = completed_ == config_.epochs;
-    const bool evaluable = !data_.query.empty() && !data_.gallery.empty();
+    const bool evaluable =
+        writes_run_folder() && !data_.query.empty() && !data_.gallery.empty();
     if (evaluable && (last || (config_.eval_every > 0 && completed_ % config_.eval_every == 0)))
       r.metrics = to_json(evaluate());
     history_.push_back(r);
+    if (!writes_run_folder()) continue;  // rank 0 reports and keeps the run folder
     char line[256];
     std::snprintf(line, sizeof line, "epoch %d/%d: loss %.4f, lr %.2e, %.1f images/s", r.epoch,
                   config_.epochs, r.total, r.lr, r.images_per_second);

@@ -4,6 +4,11 @@
 // RUN_DIR holds config.json, log.jsonl (one line per epoch), last.hat (the model plus the
 // optimiser, RNG and progress, written atomically every checkpoint_every epochs), model.hat (the
 // final model for every tool and the plugin, with its metrics) and curves.png.
+//
+// Data-parallel (with a ProcessGroup): every process takes its slice of P / N identities of each
+// P x K batch, gradients and BatchNorm statistics are averaged over the processes before each
+// step, so all keep the same weights; rank 0 alone evaluates and writes RUN_DIR. Resuming needs
+// RUN_DIR/last.hat readable by every process (a shared folder, or copied to each machine).
 #pragma once
 
 #include <array>
@@ -17,6 +22,7 @@
 #include "evaluation/metrics.h"
 #include "model/hat_model.h"
 #include "train/optimizer.h"
+#include "train/process_group.h"
 #include "train/train_config.h"
 #include "train/train_loader.h"
 
@@ -36,10 +42,11 @@ class Trainer {
  public:
   // Reads the dataset and builds the model; hat::Error for a dataset without training images
   // (a test-only folder), a bad pretrained file or a bad setting.
-  Trainer(TrainConfig config, std::ostream& log);
+  // With `group`, one process of a data-parallel run (the group must outlive the trainer).
+  Trainer(TrainConfig config, std::ostream& log, ProcessGroup* group = nullptr);
   // Trains on `data` as given (config.dataset and config.root only name it): pseudo-labelled
   // crops from hat-train adapt. Without query images nothing is evaluated (metrics stay null).
-  Trainer(TrainConfig config, ReidDataset data, std::ostream& log);
+  Trainer(TrainConfig config, ReidDataset data, std::ostream& log, ProcessGroup* group = nullptr);
   ~Trainer();
 
   // Trains up to config.epochs. With `resume`, continues from RUN_DIR/last.hat exactly where it
@@ -56,6 +63,9 @@ class Trainer {
 
  private:
   EpochRecord train_epoch(int epoch);
+  // One optimiser step on `batch` (this process's slices); adds its losses to `r`.
+  void train_step(const TrainBatch& batch, int epoch, int index, EpochRecord& r);
+  bool writes_run_folder() const { return !group_ || group_->rank() == 0; }
   void save_checkpoint_files(bool final);
   void restore(const std::string& path);
   void write_log_and_curves() const;
@@ -64,6 +74,7 @@ class Trainer {
 
   TrainConfig config_;
   std::ostream& log_;
+  ProcessGroup* group_ = nullptr;
   ReidDataset data_;
   std::unique_ptr<TrainLoader> loader_;
   HatModel model_{nullptr};

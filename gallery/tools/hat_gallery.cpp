@@ -19,6 +19,7 @@
 #include "gallery/http_api.h"
 #include "gallery/http_server.h"
 #include "gallery/matching_benchmark.h"
+#include "gallery/store_benchmark.h"
 #include "gallery/sighting_search.h"
 #include "inference/embedding_engine.h"
 #include "inference/engine_options_cli.h"
@@ -31,10 +32,11 @@ using hat::ArgParser;
 
 constexpr int kThumbnailHeight = 128;  // as hatmatch's default thumbnail-size
 
-constexpr const char* kTop = R"(usage: hat-gallery COMMAND --gallery FILE [ARGS]
+constexpr const char* kTop = R"(usage: hat-gallery COMMAND --gallery LOCATION [ARGS]
 
-Manage the gallery that hatmatch matches people against: an SQLite file of identities, labels
-and sightings (camera, time, box, embedding), shared by every pipeline on the machine.
+Manage the gallery that hatmatch matches people against: identities, labels and sightings
+(camera, time, box, embedding) in an SQLite file shared by every pipeline on the machine, or in
+a PostgreSQL database (--gallery postgresql://user@host/db) shared by every host of a site.
 
 commands:
   enroll   add a named person to the watch list from images; hatmatch labels matches with the name
@@ -43,13 +45,15 @@ commands:
   purge    delete sightings older than a duration (enrolled images are kept)
   export   the gallery as JSON
   bench    matching latency and throughput against gallery size, memory per sighting
+  bench-store  a backend's sighting writes/s with 1-8 writers, commit-to-read latency
   serve    the HTTP API (docs/openapi.yaml) and the web page: identities, timelines, search
 
 'hat-gallery COMMAND --help' describes a command.
 )";
 
 void add_gallery_option(ArgParser& p) {
-  p.option("gallery", "FILE", "the gallery file (hatmatch's gallery-location)");
+  p.option("gallery", "LOCATION",
+           "the gallery: a file, or a postgresql:// URI (hatmatch's gallery-location)");
 }
 
 // The --model as the commands and the service use it: L2-normalised embeddings of RGB images,
@@ -91,14 +95,15 @@ int cmd_enroll(const std::vector<std::string>& args) {
   for (const auto& path : p.rest()) images.push_back(hat::read_rgb_image(path));
   const hat::ImageEmbedder embedder = image_embedder(p);
   auto embeddings = embedder.embed(images);
-  hat::GalleryStore store(p.get("gallery"));
+  const auto store_ptr = hat::open_gallery(p.get("gallery"));
+  hat::GalleryStore& store = *store_ptr;
   std::vector<hat::EnrolmentImage> enrolment;
   for (size_t i = 0; i < images.size(); ++i)
     enrolment.push_back({images[i].cols, images[i].rows, std::move(embeddings[i]),
                          hat::jpeg_thumbnail(images[i], kThumbnailHeight)});
   const auto r = hat::enrol(store, embedder.space, name, enrolment, hat::now_unix_us());
   std::cout << "enrolled " << r.images << " image(s) of '" << name << "' as identity " << r.identity
-            << (r.created ? " (new)" : " (existing)") << " in " << store.path() << "\n";
+            << (r.created ? " (new)" : " (existing)") << " in " << store.location() << "\n";
   return 0;
 }
 
@@ -107,7 +112,8 @@ int cmd_list(const std::vector<std::string>& args) {
   add_gallery_option(p);
   p.flag("json", "print JSON instead of a table");
   if (!p.parse(args)) return 0;
-  const hat::GalleryStore store(p.get("gallery"), {.read_only = true});
+  const auto store_ptr = hat::open_gallery(p.get("gallery"), {.read_only = true});
+  const hat::GalleryStore& store = *store_ptr;
   const auto identities = store.identities();
   if (p.flag_set("json")) {
     nlohmann::json out = nlohmann::json::array();
@@ -122,7 +128,7 @@ int cmd_list(const std::vector<std::string>& args) {
     return 0;
   }
   const auto space = store.space();
-  std::cout << store.path() << ": " << identities.size() << " identities, "
+  std::cout << store.location() << ": " << identities.size() << " identities, "
             << store.sighting_count() << " sightings"
             << (space ? ", " + space->model + " (" + std::to_string(space->dim) + "-d)" : "")
             << "\n";
@@ -155,7 +161,8 @@ int cmd_search(const std::vector<std::string>& args) {
   hat::add_engine_options(p, "1");
   if (!p.parse(args)) return 0;
   const int top = p.get_int("top", 1, 1000000);
-  const hat::GalleryStore store(p.get("gallery"), {.read_only = true});
+  const auto store_ptr = hat::open_gallery(p.get("gallery"), {.read_only = true});
+  const hat::GalleryStore& store = *store_ptr;
   const hat::ImageEmbedder embedder = image_embedder(p);
   const auto query = embedder.embed({hat::read_rgb_image(p.get("image"))});
   const double max_distance = p.has("max-distance") ? p.get_double("max-distance", 0, 4)
@@ -208,11 +215,12 @@ int cmd_purge(const std::vector<std::string>& args) {
   p.option("older-than", "D", "age: 90s, 15m, 12h, 30d, 2w or seconds");
   if (!p.parse(args)) return 0;
   const int64_t age = hat::parse_duration_us(p.get("older-than"));
-  hat::GalleryStore store(p.get("gallery"), {.create = false});
+  const auto store_ptr = hat::open_gallery(p.get("gallery"), {.create = false});
+  hat::GalleryStore& store = *store_ptr;
   const int64_t cut = hat::now_unix_us() - age;
   const auto purged = store.purge_before(cut);
   std::cout << "purged " << purged.sightings << " sightings and " << purged.identities
-            << " identities seen before " << hat::iso_utc(cut) << " from " << store.path() << "\n";
+            << " identities seen before " << hat::iso_utc(cut) << " from " << store.location() << "\n";
   return 0;
 }
 
@@ -223,7 +231,8 @@ int cmd_export(const std::vector<std::string>& args) {
   p.option("output", "FILE", "write here (atomically) instead of to stdout")
       .flag("embeddings", "include each sighting's embedding");
   if (!p.parse(args)) return 0;
-  const hat::GalleryStore store(p.get("gallery"), {.read_only = true});
+  const auto store_ptr = hat::open_gallery(p.get("gallery"), {.read_only = true});
+  const hat::GalleryStore& store = *store_ptr;
   const bool with_embeddings = p.flag_set("embeddings");
   nlohmann::json identities = nlohmann::json::array();
   std::map<int64_t, size_t> position;
@@ -248,7 +257,7 @@ int cmd_export(const std::vector<std::string>& args) {
       },
       with_embeddings);
   const auto space = store.space();
-  nlohmann::json out = {{"gallery", store.path()},
+  nlohmann::json out = {{"gallery", store.location()},
                         {"model", space ? space->model : ""},
                         {"dim", space ? space->dim : 0},
                         {"exported", hat::iso_utc(hat::now_unix_us())},
@@ -302,6 +311,32 @@ int cmd_bench(const std::vector<std::string>& args) {
   return 0;
 }
 
+int cmd_bench_store(const std::vector<std::string>& args) {
+  ArgParser p("hat-gallery bench-store",
+              "Measure a gallery backend: sighting writes per second with several writer "
+              "processes at once, and the latency from one process's commit to another's read. "
+              "Writes into the gallery given: use an empty one.");
+  add_gallery_option(p);
+  p.option("dim", "D", "embedding size (hat-r18: 1024)", "1024")
+      .option("writers", "N,N,...", "writer processes at once", "1,4,8")
+      .option("seconds", "S", "seconds per writer count", "3")
+      .option("latency-samples", "N", "sightings timed from commit to another process's read", "40")
+      .option("poll-ms", "MS", "the follower's poll interval (hatmatch's sync-interval)", "500")
+      .option("json", "FILE", "also write the results as JSON");
+  if (!p.parse(args)) return 0;
+  hat::StoreBenchOptions o;
+  o.location = p.get("gallery");
+  o.dim = p.get_int("dim", 1, 65536);
+  o.writers.clear();
+  for (const auto w : integer_list(p.get("writers"), "writers")) o.writers.push_back(static_cast<int>(w));
+  o.seconds = p.get_double("seconds", 0.1, 3600);
+  o.latency_samples = p.get_int("latency-samples", 1, 100000);
+  o.poll_ms = p.get_int("poll-ms", 1, 3600000);
+  const auto result = hat::run_store_benchmark(o, std::cout);
+  if (p.has("json")) hat::write_json_file(p.get("json"), result);
+  return 0;
+}
+
 }  // namespace
 
 int cmd_serve(const std::vector<std::string>& args) {
@@ -317,7 +352,8 @@ int cmd_serve(const std::vector<std::string>& args) {
               "address to listen on; any but a loopback one requires the access token", "127.0.0.1")
       .option("port", "PORT", "port to listen on (0: a free one, printed)", "8080")
       .option("token-file", "FILE",
-              "the access token, created owner-only when missing (default: GALLERY.token)")
+              "the access token, created owner-only when missing (default: GALLERY.token for a "
+              "file, ~/.hat-gallery.token for a postgresql:// gallery)")
       .flag("require-token", "require the token on a loopback address too")
       .option("max-upload", "MB", "largest request body in MiB", "8")
       .option("http-threads", "N", "requests served at once", "4");
@@ -331,19 +367,24 @@ int cmd_serve(const std::vector<std::string>& args) {
   const std::string gallery = p.get("gallery");
   hat::GalleryApiOptions api_options;
   const bool loopback = hat::is_loopback_address(serve.address);
-  const std::string token_file = p.has("token-file") ? p.get("token-file") : gallery + ".token";
+  const char* home = std::getenv("HOME");
+  const std::string token_file =
+      p.has("token-file")               ? p.get("token-file")
+      : !hat::is_postgres_location(gallery) ? gallery + ".token"
+                                        : std::string(home ? home : ".") + "/.hat-gallery.token";
   if (!loopback || p.flag_set("require-token"))
     api_options.token = hat::load_or_create_token(token_file);
   api_options.thumbnail_height = kThumbnailHeight;
   // Decompression bombs: OpenCV refuses to decode larger images (read at its first decode).
   setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(api_options.max_image_pixels).c_str(), 0);
 
-  hat::GalleryStore store(gallery);
+  const auto store_ptr = hat::open_gallery(gallery);
+  hat::GalleryStore& store = *store_ptr;
   hat::ImageEmbedder embedder = image_embedder(p);
   store.check_space(embedder.space);
   hat::GalleryApi api(store, std::move(embedder), api_options);
   hat::serve_http(api, serve, [&](int port) {
-    std::cout << "serving " << store.path() << " on http://" << serve.address << ":" << port << "/";
+    std::cout << "serving " << store.location() << " on http://" << serve.address << ":" << port << "/";
     if (!api_options.token.empty()) std::cout << " (token in " << token_file << ")";
     std::cout << std::endl;
   });
@@ -359,6 +400,7 @@ int main(int argc, char** argv) {
                         {"purge", cmd_purge},
                         {"export", cmd_export},
                         {"bench", cmd_bench},
+                        {"bench-store", cmd_bench_store},
                         {"serve", cmd_serve}},
                        argc, argv, hat::torch_error_line);
 }

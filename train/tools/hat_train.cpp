@@ -1,6 +1,15 @@
 // hat-train: train HAT models with the paper's recipe, make synthetic datasets, measure training
 // throughput.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <thread>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -21,6 +30,7 @@
 #include "train/detector_trainer.h"
 #include "train/losses.h"
 #include "train/optimizer.h"
+#include "train/process_group.h"
 #include "train/site_adapter.h"
 #include "train/synthetic_dataset.h"
 #include "train/synthetic_site.h"
@@ -65,6 +75,64 @@ nlohmann::json config_file(const ArgParser& p) {
   }
 }
 
+// `hat-train train --nproc N`: N copies of this command, each with torchrun's environment
+// (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT). The first worker
+// to fail stops the others: a run never hangs on a dead worker.
+int launch_workers(const std::vector<std::string>& args, int nproc, int nnodes, int node_rank,
+                   const std::string& master_addr, int master_port) {
+  std::vector<std::string> argv_strings = {"hat-train", "train"};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::map<pid_t, int> ranks;
+  for (int local = 0; local < nproc; ++local) {
+    const int rank = node_rank * nproc + local;
+    std::vector<std::string> env = {
+        "RANK=" + std::to_string(rank), "WORLD_SIZE=" + std::to_string(nproc * nnodes),
+        "LOCAL_RANK=" + std::to_string(local), "LOCAL_WORLD_SIZE=" + std::to_string(nproc),
+        "MASTER_ADDR=" + master_addr, "MASTER_PORT=" + std::to_string(master_port)};
+    for (char** e = environ; *e; ++e) {
+      const std::string v = *e;
+      const std::string name = v.substr(0, v.find('='));
+      if (name != "RANK" && name != "WORLD_SIZE" && name != "LOCAL_RANK" &&
+          name != "LOCAL_WORLD_SIZE" && name != "MASTER_ADDR" && name != "MASTER_PORT")
+        env.push_back(v);
+    }
+    std::vector<char*> envp;
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    const pid_t pid = fork();
+    if (pid < 0) throw hat::Error("cannot start worker " + std::to_string(rank) + ": fork failed");
+    if (pid == 0) {
+      execve("/proc/self/exe", argv.data(), envp.data());
+      _exit(127);
+    }
+    ranks[pid] = rank;
+  }
+  int failed_rank = -1;
+  std::string why;
+  while (!ranks.empty()) {
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) break;
+    const auto it = ranks.find(pid);
+    if (it == ranks.end()) continue;
+    const int rank = it->second;
+    ranks.erase(it);
+    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (ok || failed_rank >= 0) continue;
+    failed_rank = rank;
+    why = WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
+                              : "exited with status " + std::to_string(WEXITSTATUS(status));
+    for (const auto& [other, r] : ranks) kill(other, SIGTERM);
+  }
+  if (failed_rank < 0) return 0;
+  std::cerr << "hat-train: worker rank " << failed_rank << " " << why
+            << "; stopped the other workers on this machine\n";
+  return 1;
+}
+
 int cmd_train(const std::vector<std::string>& args) {
   ArgParser p(
       "hat-train train",
@@ -88,8 +156,25 @@ int cmd_train(const std::vector<std::string>& args) {
       .option("device", "D", "cpu, cuda or cuda:N")
       .flag("msmt17-train-only", "MSMT17: train on list_train only (default: train + val)")
       .flag("resume", "continue RUN_DIR from its last checkpoint")
-      .flag("quiet", "no progress bars");
+      .flag("quiet", "no progress bars")
+      .option("grad-accumulation", "N",
+              "train each batch in N slices of P/N identities, one after the other (1)")
+      .option("nproc", "N",
+              "data-parallel: N worker processes on this machine (c10d: Gloo on the CPU, NCCL "
+              "on CUDA), each taking P/N identities of every batch", "1")
+      .option("nnodes", "N", "machines taking part, each running hat-train with --nproc", "1")
+      .option("node-rank", "R", "this machine's place among them (0: the master)", "0")
+      .option("master-addr", "ADDR", "the master machine's address (rendezvous)", "127.0.0.1")
+      .option("master-port", "PORT", "the master's rendezvous port", "29500")
+      .option("dist-timeout", "S",
+              "seconds a worker waits for the others before failing with an error", "1800");
   if (!p.parse(args)) return 0;
+  // Launcher: start this machine's workers with the environment torchrun would give them.
+  const bool worker = std::getenv("RANK") && std::getenv("WORLD_SIZE");
+  const int nproc = p.get_int("nproc", 1, 1024), nnodes = p.get_int("nnodes", 1, 65536);
+  if (!worker && nproc * nnodes > 1)
+    return launch_workers(args, nproc, nnodes, p.get_int("node-rank", 0, nnodes - 1),
+                          p.get("master-addr"), p.get_int("master-port", 1, 65535));
   nlohmann::json config = config_file(p);
   for (const char* key : {"dataset", "root", "preset", "pretrained", "output", "device"})
     if (p.has(key)) config[key] = p.get(key);
@@ -97,12 +182,30 @@ int cmd_train(const std::vector<std::string>& args) {
   if (p.has("seed")) config["seed"] = p.get_int("seed", 0, 1 << 30);
   if (p.flag_set("msmt17-train-only")) config["msmt17_train_only"] = true;
   if (p.flag_set("quiet")) config["progress"] = false;
+  if (p.has("grad-accumulation"))
+    config["grad_accumulation"] = p.get_int("grad-accumulation", 1, 1024);
   for (const auto& s : p.get_all("set")) hat::apply_override(config, s);
-  const hat::TrainConfig tc = hat::train_config_from_json(config);
+  hat::TrainConfig tc = hat::train_config_from_json(config);
   if (tc.dataset.empty() || tc.root.empty() || tc.output.empty())
     throw hat::UsageError("--dataset, --root and --output are required");
-  hat::Trainer trainer(tc, std::cerr);
+  std::unique_ptr<hat::ProcessGroup> group;
+  std::ostringstream quiet;  // the other ranks' log: rank 0 reports for all
+  if (worker) {
+    hat::DistributedOptions d = hat::distributed_from_environment();
+    d.timeout = std::chrono::seconds(p.get_int("dist-timeout", 1, 86400 * 7));
+    // The machine's cores shared among its workers, unless the run says otherwise.
+    if (tc.threads == 0)
+      tc.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
+                                   d.local_world_size);
+    if (d.rank != 0) tc.progress = false;
+    if (tc.device == "cuda")  // one GPU per worker of the machine
+      tc.device = "cuda:" + std::to_string(d.local_rank);
+    group = std::make_unique<hat::ProcessGroup>(d, hat::parse_device(tc.device));
+  }
+  const bool reports = !group || group->rank() == 0;
+  hat::Trainer trainer(tc, reports ? std::cerr : quiet, group.get());
   trainer.run(p.flag_set("resume"));
+  if (!reports) return 0;
   const auto& last = trainer.history().back();
   std::cout << "trained " << trainer.config().preset << " on " << tc.dataset << " for "
             << trainer.completed_epochs() << " epochs";

@@ -1,0 +1,186 @@
+#include "gallery/store_benchmark.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <random>
+#include <functional>
+#include <thread>
+
+#include "base/error.h"
+#include "base/unix_time.h"
+#include "gallery/gallery_store.h"
+
+namespace hat {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<float> random_unit(int dim, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> n;
+  std::vector<float> v(static_cast<size_t>(dim));
+  double norm = 0;
+  for (float& x : v) norm += (x = n(rng)) * x;
+  for (float& x : v) x = static_cast<float>(x / std::sqrt(norm));
+  return v;
+}
+
+std::vector<SightingRecord> frame_batch(int64_t identity, uint64_t session, int64_t time_us,
+                                        const std::vector<float>& e, int n) {
+  std::vector<SightingRecord> batch(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    auto& s = batch[static_cast<size_t>(i)];
+    s.identity = identity;
+    s.session = session;
+    s.camera = "bench";
+    s.track = i;
+    s.time_us = time_us;
+    s.box = {0, 0, 64, 128};
+    s.embedding = e;
+  }
+  return batch;
+}
+
+// Runs `body` in a child process that reports three numbers through a pipe (negative: failed);
+// a byte on `go` starts it, once every child is ready, so they begin together.
+struct Child {
+  pid_t pid = -1;
+  int result = -1, go = -1;
+};
+
+using Report = std::array<double, 3>;
+
+Child spawn(const std::function<Report(int go)>& body) {
+  int result[2], go[2];
+  if (pipe(result) != 0 || pipe(go) != 0) throw Error("bench-store: pipe failed");
+  Child c;
+  c.pid = fork();
+  if (c.pid < 0) throw Error("bench-store: fork failed");
+  if (c.pid == 0) {
+    close(result[0]);
+    close(go[1]);
+    Report value = {-1, -1, -1};
+    try {
+      value = body(go[0]);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bench-store: %s\n", e.what());
+    }
+    (void)!write(result[1], value.data(), sizeof value);
+    _exit(value[0] < 0 ? 1 : 0);
+  }
+  close(result[1]);
+  close(go[0]);
+  c.result = result[0];
+  c.go = go[1];
+  return c;
+}
+
+Report collect(Child& c) {
+  Report value = {-1, -1, -1};
+  if (read(c.result, value.data(), sizeof value) != sizeof value) value[0] = -1;
+  close(c.result);
+  close(c.go);
+  int status = 0;
+  waitpid(c.pid, &status, 0);
+  if (value[0] < 0) throw Error("bench-store: a benchmark process failed (see above)");
+  return value;
+}
+
+void wait_for_go(int fd) {
+  char b = 0;
+  if (read(fd, &b, 1) != 1) throw Error("bench-store: no start signal");
+}
+
+}  // namespace
+
+nlohmann::json run_store_benchmark(const StoreBenchOptions& o, std::ostream& log) {
+  int64_t identity = 0;
+  {
+    const auto store = open_gallery(o.location);
+    store->require_space({"bench", o.dim});
+    identity = store->create_identity("", 0);
+  }
+  nlohmann::json out = {{"gallery", open_gallery(o.location)->location()}, {"dim", o.dim}};
+  const auto e = random_unit(o.dim, 7);
+  constexpr int kPerCommit = 10;
+
+  nlohmann::json writes = nlohmann::json::array();
+  for (const int n : o.writers) {
+    std::vector<Child> children;
+    for (int w = 0; w < n; ++w) {
+      children.push_back(spawn([&, w](int go) {
+        const auto store = open_gallery(o.location, {.busy_timeout_ms = 60000});
+        wait_for_go(go);
+        int64_t written = 0;
+        const auto end = Clock::now() + std::chrono::duration<double>(o.seconds);
+        while (Clock::now() < end) {
+          auto batch = frame_batch(identity, static_cast<uint64_t>(w + 1), written, e, kPerCommit);
+          store->add_sightings(batch, 0);
+          written += kPerCommit;
+        }
+        return Report{static_cast<double>(written), 0, 0};
+      }));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // connected and ready
+    for (auto& c : children) (void)!write(c.go, "g", 1);
+    double total = 0;
+    for (auto& c : children) total += collect(c)[0];
+    const double rate = total / o.seconds;
+    writes.push_back({{"writers", n}, {"sightings", total}, {"sightings_per_s", rate}});
+    log << n << " writer(s): " << static_cast<int64_t>(rate) << " sightings/s (" << kPerCommit
+        << " per commit)\n";
+  }
+  out["writes"] = writes;
+
+  // Latency: a follower process reads as hatmatch does; the writer stamps each sighting with the
+  // wall time just before its commit.
+  Child follower = spawn([&](int go) {
+    const auto store = open_gallery(o.location, {.read_only = true});
+    GalleryCursor cursor;
+    store->changes_since(cursor, 0);
+    while (store->take_change_notice()) {
+    }
+    wait_for_go(go);
+    std::vector<double> ms;
+    auto last_read = Clock::now();
+    const auto give_up = Clock::now() + std::chrono::seconds(30) +
+                         std::chrono::milliseconds(60 * o.latency_samples);
+    while (static_cast<int>(ms.size()) < o.latency_samples && Clock::now() < give_up) {
+      if (store->take_change_notice() ||
+          Clock::now() - last_read >= std::chrono::milliseconds(o.poll_ms)) {
+        last_read = Clock::now();
+        for (const auto& s : store->changes_since(cursor, 0).sightings)
+          if (s.session == 999) ms.push_back(static_cast<double>(now_unix_us() - s.time_us) / 1e3);
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    if (ms.empty()) return Report{-1, -1, -1};
+    std::sort(ms.begin(), ms.end());
+    return Report{ms[ms.size() / 2], ms[ms.size() * 95 / 100], ms.back()};
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  (void)!write(follower.go, "g", 1);
+  {
+    const auto store = open_gallery(o.location);
+    for (int i = 0; i < o.latency_samples; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      auto batch = frame_batch(identity, 999, now_unix_us(), e, 1);
+      store->add_sightings(batch, 0);
+    }
+  }
+  const Report latency = collect(follower);
+  out["latency"] = {{"samples", o.latency_samples}, {"poll_ms", o.poll_ms},
+                    {"median_ms", latency[0]}, {"p95_ms", latency[1]}, {"max_ms", latency[2]}};
+  log << "commit to another process's read: median " << latency[0] << " ms, p95 " << latency[1]
+      << " ms, max " << latency[2] << " ms (the follower polls every " << o.poll_ms
+      << " ms and reads at once when notified)\n";
+  return out;
+}
+
+}  // namespace hat
