@@ -12,7 +12,8 @@ bool GalleryStore::check_space(const EmbeddingSpace& space) const {
   if (held->model != space.model || held->dim != space.dim)
     throw Error("gallery " + location() + " holds " + std::to_string(held->dim) +
                 "-d embeddings of " + held->model + ", not " + std::to_string(space.dim) +
-                "-d embeddings of " + space.model + ": use the model it was made with, or another gallery");
+                "-d embeddings of " + space.model +
+                ": use the model it was made with, or another gallery");
   return true;
 }
 

@@ -108,8 +108,8 @@ void IdentityMatcher::sync(bool force, std::optional<GalleryWarning>& warning) {
         policy_.ttl_us > 0 ? latest_time_us_ - policy_.ttl_us : std::numeric_limits<int64_t>::min();
     for (const auto& s : changes.sightings) {
       if (static_cast<int>(s.embedding.size()) != index_->dim()) {
-        throw Error("gallery " + store_->location() + ": sighting " + std::to_string(s.id) + " has " +
-                    std::to_string(s.embedding.size()) + " values, expected " +
+        throw Error("gallery " + store_->location() + ": sighting " + std::to_string(s.id) +
+                    " has " + std::to_string(s.embedding.size()) + " values, expected " +
                     std::to_string(index_->dim()));
       }
       if (!s.enrolled && latest_time_us_ != 0 && s.time_us < oldest) continue;

@@ -105,8 +105,10 @@ std::string redact_postgres_uri(const std::string& uri) {
     if (p == 0 || (out[p - 1] != '?' && out[p - 1] != '&')) break;
     auto end = out.find('&', p);
     const size_t from = out[p - 1] == '&' ? p - 1 : p;
-    if (end == std::string::npos) end = out.size();
-    else if (from == p) ++end;  // "?password=x&a=b" -> "?a=b"
+    if (end == std::string::npos)
+      end = out.size();
+    else if (from == p)
+      ++end;  // "?password=x&a=b" -> "?a=b"
     out.erase(from, end - from);
   }
   if (!out.empty() && (out.back() == '?' || out.back() == '&')) out.pop_back();
@@ -116,7 +118,7 @@ std::string redact_postgres_uri(const std::string& uri) {
 struct PostgresGalleryStore::Param {
   std::string value;
   bool null = false;
-  bool binary = false;  // bytea
+  bool binary = false;                            // bytea
   Param(int64_t v) : value(std::to_string(v)) {}  // NOLINT: parameters read as their values
   Param(int v) : value(std::to_string(v)) {}      // NOLINT
   Param(double v) {                               // NOLINT
@@ -149,7 +151,9 @@ class PostgresGalleryStore::Result {
   int rows() const { return PQntuples(r_); }
   bool is_null(int row, int c) const { return PQgetisnull(r_, row, c) != 0; }
   std::string text(int row, int c) const { return PQgetvalue(r_, row, c); }
-  int64_t integer(int row, int c) const { return std::strtoll(PQgetvalue(r_, row, c), nullptr, 10); }
+  int64_t integer(int row, int c) const {
+    return std::strtoll(PQgetvalue(r_, row, c), nullptr, 10);
+  }
   bool boolean(int row, int c) const { return PQgetvalue(r_, row, c)[0] == 't'; }
   std::string bytes(int row, int c) const {
     size_t n = 0;
@@ -267,8 +271,7 @@ void PostgresGalleryStore::on_connected() const {
   run("LISTEN hat_gallery", {}, "listening for other writers");
   run(("SET lock_timeout = " + std::to_string(std::max(1, options_.busy_timeout_ms))).c_str(), {},
       "setting the lock timeout");
-  if (options_.read_only)
-    run("SET default_transaction_read_only = on", {}, "opening read-only");
+  if (options_.read_only) run("SET default_transaction_read_only = on", {}, "opening read-only");
 }
 
 void PostgresGalleryStore::connection_failed(const std::string& detail) const {
@@ -298,10 +301,10 @@ pg_conn* PostgresGalleryStore::connection() const {
   }
   // Drive the handshake as far as the socket allows now, never waiting on it.
   for (;;) {
-    pollfd p{PQsocket(conn_), static_cast<short>(poll_state_ == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+    pollfd p{PQsocket(conn_),
+             static_cast<short>(poll_state_ == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
     if (p.fd >= 0 && ::poll(&p, 1, 0) == 0)
-      throw Error("gallery " + location_ + " is unreachable (" + last_error_ +
-                  "); reconnecting");
+      throw Error("gallery " + location_ + " is unreachable (" + last_error_ + "); reconnecting");
     poll_state_ = PQconnectPoll(conn_);
     if (poll_state_ == PGRES_POLLING_OK) break;
     if (poll_state_ == PGRES_POLLING_FAILED) connection_failed(one_line(PQerrorMessage(conn_)));
@@ -349,8 +352,7 @@ PostgresGalleryStore::Result PostgresGalleryStore::run(const char* sql,
   if (code == "55P03")
     throw Error("gallery " + location_ + " is locked by another writer (waited " +
                 std::to_string(options_.busy_timeout_ms) + " ms) while " + what);
-  if (code == "25006")
-    throw Error("gallery " + location_ + " is open read-only: cannot " + what);
+  if (code == "25006") throw Error("gallery " + location_ + " is open read-only: cannot " + what);
   if (code == "53100")
     throw Error("gallery " + location_ + ": the database server's disk is full while " + what +
                 "; nothing of this write was saved");
@@ -375,10 +377,10 @@ void PostgresGalleryStore::create_schema() const {
 
 std::optional<EmbeddingSpace> PostgresGalleryStore::space() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  const Result r = run(
-      "SELECT (SELECT value FROM hat_gallery_info WHERE key = 'model'),"
-      " (SELECT value FROM hat_gallery_info WHERE key = 'dim')",
-      {}, "reading its embedding space");
+  const Result r =
+      run("SELECT (SELECT value FROM hat_gallery_info WHERE key = 'model'),"
+          " (SELECT value FROM hat_gallery_info WHERE key = 'dim')",
+          {}, "reading its embedding space");
   if (r.is_null(0, 0)) return std::nullopt;
   return EmbeddingSpace{r.text(0, 0), std::atoi(r.text(0, 1).c_str())};
 }
@@ -409,7 +411,8 @@ int64_t PostgresGalleryStore::create_identity(const std::string& label, int64_t 
 
 std::optional<int64_t> PostgresGalleryStore::identity_by_label(const std::string& label) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  const Result r = run("SELECT id FROM hat_identities WHERE label = $1", {label}, "looking up a label");
+  const Result r =
+      run("SELECT id FROM hat_identities WHERE label = $1", {label}, "looking up a label");
   if (!r.rows()) return std::nullopt;
   return r.integer(0, 0);
 }
@@ -422,15 +425,15 @@ void PostgresGalleryStore::add_sightings(std::vector<SightingRecord>& sightings,
   Transaction t(*this, "writing sightings");
   for (const auto& s : sightings) {
     // A sighting of an identity deleted meanwhile is dropped, as in the SQLite gallery.
-    const Result r = run(
-        "INSERT INTO hat_sightings (identity, session, camera, track, time_us, x, y, width,"
-        " height, enrolled, embedding, change) SELECT $1::bigint, $2::bigint, $3, $4::bigint,"
-        " $5::bigint, $6::int, $7::int, $8::int, $9::int, $10::boolean, $11::bytea, $12::bigint"
-        " WHERE EXISTS (SELECT 1 FROM hat_identities WHERE id = $1::bigint) RETURNING id",
-        {s.identity, static_cast<int64_t>(s.session), s.camera, s.track, s.time_us, s.box.x,
-         s.box.y, s.box.width, s.box.height, s.enrolled ? "true" : "false",
-         Param::bytes(encode_half(s.embedding.data(), s.embedding.size())), t.clock()},
-        "writing a sighting");
+    const Result r =
+        run("INSERT INTO hat_sightings (identity, session, camera, track, time_us, x, y, width,"
+            " height, enrolled, embedding, change) SELECT $1::bigint, $2::bigint, $3, $4::bigint,"
+            " $5::bigint, $6::int, $7::int, $8::int, $9::int, $10::boolean, $11::bytea, $12::bigint"
+            " WHERE EXISTS (SELECT 1 FROM hat_identities WHERE id = $1::bigint) RETURNING id",
+            {s.identity, static_cast<int64_t>(s.session), s.camera, s.track, s.time_us, s.box.x,
+             s.box.y, s.box.width, s.box.height, s.enrolled ? "true" : "false",
+             Param::bytes(encode_half(s.embedding.data(), s.embedding.size())), t.clock()},
+            "writing a sighting");
     ids.push_back(r.rows() ? r.integer(0, 0) : 0);
   }
   if (thumbnails_per_identity > 0) {
@@ -501,10 +504,10 @@ GalleryChanges PostgresGalleryStore::changes_since(GalleryCursor& cursor, uint64
   run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {}, "reading new writes");
   try {
     {
-      const Result r = run(
-          "SELECT id, coalesce(label, ''), created_us, change FROM hat_identities"
-          " WHERE change > $1 ORDER BY change, id",
-          {cursor.identity}, "reading new identities");
+      const Result r =
+          run("SELECT id, coalesce(label, ''), created_us, change FROM hat_identities"
+              " WHERE change > $1 ORDER BY change, id",
+              {cursor.identity}, "reading new identities");
       for (int i = 0; i < r.rows(); ++i) {
         changes.identities.push_back({r.integer(i, 0), r.text(i, 1), r.integer(i, 2)});
         next.identity = std::max(next.identity, r.integer(i, 3));
@@ -567,7 +570,8 @@ std::vector<IdentityRecord> PostgresGalleryStore::identity_records() const {
   const Result r = run("SELECT id, coalesce(label, ''), created_us FROM hat_identities ORDER BY id",
                        {}, "listing identities");
   std::vector<IdentityRecord> out;
-  for (int i = 0; i < r.rows(); ++i) out.push_back({r.integer(i, 0), r.text(i, 1), r.integer(i, 2)});
+  for (int i = 0; i < r.rows(); ++i)
+    out.push_back({r.integer(i, 0), r.text(i, 1), r.integer(i, 2)});
   return out;
 }
 
@@ -625,8 +629,9 @@ std::vector<SightingRecord> PostgresGalleryStore::sightings_of(int64_t identity,
       ", EXISTS (SELECT 1 FROM hat_thumbnails t WHERE t.sighting = s.id) FROM hat_sightings s"
       " WHERE identity = $1 AND time_us >= $2 AND time_us <= $3 AND ($4 = '' OR camera = $4)"
       " ORDER BY time_us DESC, id DESC LIMIT $5";
-  const Result r = run(sql.c_str(), {identity, filter.from_us, filter.to_us, filter.camera, filter.limit},
-                       "reading sightings");
+  const Result r =
+      run(sql.c_str(), {identity, filter.from_us, filter.to_us, filter.camera, filter.limit},
+          "reading sightings");
   std::vector<SightingRecord> out;
   for (int i = 0; i < r.rows(); ++i) {
     SightingRecord s;
@@ -668,7 +673,8 @@ void PostgresGalleryStore::rename_identity(int64_t id, const std::string& label)
   // A new change stamp: followers read the identity again, with its new label.
   const Result r = run("UPDATE hat_identities SET label = $1, change = $2 WHERE id = $3",
                        {Param::text_or_null(label), t.clock(), id}, "renaming an identity");
-  if (r.affected() == 0) throw Error("gallery " + location_ + ": no identity " + std::to_string(id));
+  if (r.affected() == 0)
+    throw Error("gallery " + location_ + ": no identity " + std::to_string(id));
   t.commit();
 }
 

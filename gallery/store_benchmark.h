@@ -17,8 +17,8 @@ struct StoreBenchOptions {
   std::string location;  // an empty gallery: a new file path or a postgresql:// URI
   int dim = 1024;
   std::vector<int> writers = {1, 4, 8};
-  double seconds = 3;       // per writer count
-  int latency_samples = 40;  // sightings written 50 ms apart for the latency
+  double seconds = 3;        // per writer count
+  int latency_samples = 40;  // sightings written 50 ms apart, timed from commit to read
   int poll_ms = 500;         // the follower's poll (hatmatch's default sync-interval)
 };
 

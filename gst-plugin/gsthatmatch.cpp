@@ -689,8 +689,7 @@ static bool start(GstHatMatch* self) {
   auto running = std::make_shared<Running>();
   try {
     std::unique_ptr<hat::GalleryStore> store;
-    if (!settings.gallery_location.empty())
-      store = hat::open_gallery(settings.gallery_location);
+    if (!settings.gallery_location.empty()) store = hat::open_gallery(settings.gallery_location);
     running->matcher = std::make_unique<hat::IdentityMatcher>(settings.policy, std::move(store));
   } catch (const hat::Error& e) {
     GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ_WRITE, ("%s", e.what()), (nullptr));

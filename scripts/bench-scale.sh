@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 out=runs/bench-scale
 mkdir -p "$out"
 tool=build/gallery/hat-gallery
-seconds=${SECONDS_PER_POINT:-3}
+seconds=${SECONDS_PER_POINT:-1}
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 dir=$(mktemp -d /tmp/hat-bench-pg-XXXXXX)
 as_pg=()

@@ -51,7 +51,8 @@ PostgresServer::PostgresServer() : bin_(postgres_bin()), port_(free_port()) {
   }
   run("echo " + sql_literal(password_) + " > " + dir_ + "/pwfile && " + bin_ +
       "/initdb --no-sync -U hatadmin -E UTF8 --auth-local=trust --auth-host=scram-sha-256"
-      " --pwfile=" + dir_ + "/pwfile -D " + dir_ + "/data");
+      " --pwfile=" +
+      dir_ + "/pwfile -D " + dir_ + "/data");
   start();
   superuser_sql("postgres", "CREATE ROLE hat LOGIN PASSWORD " + sql_literal(password_));
 }
@@ -67,7 +68,8 @@ PostgresServer::~PostgresServer() {
 
 void PostgresServer::run(const std::string& command) const {
   const std::string as_server = geteuid() == 0 ? "runuser -u postgres -- " : "";
-  const std::string line = as_server + "sh -c " + shell_quoted(command) + " >>" + dir_ + "/log 2>&1";
+  const std::string line =
+      as_server + "sh -c " + shell_quoted(command) + " >>" + dir_ + "/log 2>&1";
   if (std::system(line.c_str()) != 0) {
     std::ifstream log(dir_ + "/log");
     std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());

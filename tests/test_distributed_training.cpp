@@ -35,7 +35,8 @@ std::string train_command(const std::string& output, int epochs) {
   return test::hat_train_tool() + " train --dataset market1501 --root " + dataset() +
          " --preset tiny --seed 11 --quiet --set threads=1 --epochs " + std::to_string(epochs) +
          " --set p=4 --set k=2 --set max_batches_per_epoch=3 --set eval_every=0"
-         " --set checkpoint_every=1 --output " + output;
+         " --set checkpoint_every=1 --output " +
+         output;
 }
 
 std::string port_options() { return " --master-port " + std::to_string(test::free_port()); }
@@ -65,9 +66,10 @@ TEST(DistributedTraining, TwoGlooProcessesReachTheWeightsOfOneProcessTrainingThe
   EXPECT_NE(r.output.find("trained tiny on market1501 for 2 epochs"), std::string::npos)
       << r.output;
   const double worst = max_relative_difference(dir + "/two/model.hat", dir + "/one/model.hat");
-  std::printf("2 processes vs 1 process accumulating the same 2 slices: max relative weight "
-              "difference %.2e\n",
-              worst);
+  std::printf(
+      "2 processes vs 1 process accumulating the same 2 slices: max relative weight "
+      "difference %.2e\n",
+      worst);
   EXPECT_LT(worst, 1e-5);
   // Slicing matters: one process on the whole batch at once (BatchNorm and triplet mining over
   // all 4 identities) is another run.
@@ -98,8 +100,8 @@ TEST(DistributedTraining, AKilledWorkerStopsTheOthersWithAClearErrorInsteadOfAHa
       "export WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port + "; RANK=0 " + long_run +
       " >" + dir + "/rank0.log 2>&1 & a=$!; RANK=1 " + long_run + " >" + dir +
       "/rank1.log 2>&1 & b=$!; sleep 6; kill -9 $b; start=$(date +%s%N); wait $a; code=$?;"
-      " echo \"rank0 exit $code after $(( ($(date +%s%N) - start) / 1000000 )) ms\"; cat " + dir +
-      "/rank0.log");
+      " echo \"rank0 exit $code after $(( ($(date +%s%N) - start) / 1000000 )) ms\"; cat " +
+      dir + "/rank0.log");
   std::printf("%s\n", r.output.c_str());
   EXPECT_NE(r.output.find("rank0 exit 1 "), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("rank 0 of 2: averaging gradients failed"), std::string::npos)
@@ -109,10 +111,12 @@ TEST(DistributedTraining, AKilledWorkerStopsTheOthersWithAClearErrorInsteadOfAHa
   EXPECT_LT(ms, 30000) << "rank 0 waited for the dead worker";
 
   // Through the launcher: one of its workers is killed, it stops the other and says which.
-  r = test::run(long_run + " --nproc 2" + port_options() + " >" + dir +
-                "/launcher.log 2>&1 & l=$!; sleep 6; kill -9 $(cut -d' ' -f2 /proc/$l/task/$l/children);"
-                " start=$(date +%s%N); wait $l; code=$?; echo \"launcher exit $code after"
-                " $(( ($(date +%s%N) - start) / 1000000 )) ms\"; cat " + dir + "/launcher.log");
+  r = test::run(
+      long_run + " --nproc 2" + port_options() + " >" + dir +
+      "/launcher.log 2>&1 & l=$!; sleep 6; kill -9 $(cut -d' ' -f2 /proc/$l/task/$l/children);"
+      " start=$(date +%s%N); wait $l; code=$?; echo \"launcher exit $code after"
+      " $(( ($(date +%s%N) - start) / 1000000 )) ms\"; cat " +
+      dir + "/launcher.log");
   std::printf("%s\n", r.output.c_str());
   EXPECT_NE(r.output.find("launcher exit 1 "), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("hat-train: worker rank 1 was killed by signal 9; stopped the other"),

@@ -270,11 +270,13 @@ TEST(SqliteGalleryStore, CorruptOrForeignFilesAreClearErrorsAndLeftUntouched) {
                nullptr, nullptr);
   sqlite3_close(db);
   const std::string before = read_file(foreign);
-  expect_error([&] { SqliteGalleryStore s(foreign); }, "is an SQLite database but not a hat gallery");
+  expect_error([&] { SqliteGalleryStore s(foreign); },
+               "is an SQLite database but not a hat gallery");
   EXPECT_EQ(read_file(foreign), before);
 
   expect_error([&] { SqliteGalleryStore s(dir); }, "is a directory");
-  expect_error([&] { SqliteGalleryStore s(dir + "/none.db", {.read_only = true}); }, "no such file");
+  expect_error([&] { SqliteGalleryStore s(dir + "/none.db", {.read_only = true}); },
+               "no such file");
   expect_error([&] { SqliteGalleryStore s(dir + "/missing/dir/g.db"); }, "cannot create");
 }
 

@@ -9,9 +9,9 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <stdexcept>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/videoio.hpp>
@@ -201,16 +201,17 @@ TEST(GstPipelines, DISABLED_HostOfTheTwoHostTest) {
   const char* camera = std::getenv("HAT_HOST_CAMERA");
   if (!camera) GTEST_SKIP() << "run by TwoHostsOnOneDatabaseGiveEachPersonOneGlobalId";
   const int c = std::atoi(camera);
-  const int in = std::atoi(std::getenv("HAT_HOST_IN")), out = std::atoi(std::getenv("HAT_HOST_OUT"));
+  const int in = std::atoi(std::getenv("HAT_HOST_IN")),
+            out = std::atoi(std::getenv("HAT_HOST_OUT"));
   test::init_gstreamer();
   const auto cameras = test::render_two_cameras(480, 288, 180, 6, 10, 17);
   auto embedded = track_and_embed(cameras[c], test::simulated_detections(cameras[c], 0.05, 3 + c),
                                   test::generated("synthetic-reid-model.hat"));
   // Other hosts' writes reach this one only through notifications: its poll is a minute.
-  GstElement* match = gst_parse_launch(
-      ("hatmatch sync-interval=60000 gallery-location=" + std::string(std::getenv("HAT_HOST_GALLERY")))
-          .c_str(),
-      nullptr);
+  GstElement* match = gst_parse_launch(("hatmatch sync-interval=60000 gallery-location=" +
+                                        std::string(std::getenv("HAT_HOST_GALLERY")))
+                                           .c_str(),
+                                       nullptr);
   GstHarness* h = gst_harness_new_with_element(match, "sink_0", "src_0");
   GstPad* pad = gst_element_get_static_pad(match, "sink_0");
   g_object_set(pad, "camera-id", c == 0 ? "host-a-lobby" : "host-b-garage", nullptr);
@@ -228,8 +229,8 @@ TEST(GstPipelines, DISABLED_HostOfTheTwoHostTest) {
       if (!track) continue;
       const auto id = g::roi_identity(roi);
       const cv::Rect b = g::roi_box(roi);
-      rois.push_back({static_cast<int32_t>(track->id), id ? id->global_id : 0, b.x, b.y, b.width,
-                      b.height});
+      rois.push_back(
+          {static_cast<int32_t>(track->id), id ? id->global_id : 0, b.x, b.y, b.width, b.height});
     }
     gst_buffer_unref(buffer);
     const auto n = static_cast<int32_t>(rois.size());
@@ -256,10 +257,9 @@ TEST(GstPipelines, TwoHostsOnOneDatabaseGiveEachPersonOneGlobalId) {
     ASSERT_EQ(pipe(up), 0);
     // Everything the child needs is made before fork: between fork and exec only
     // async-signal-safe calls (GStreamer's threads may hold allocator locks).
-    std::vector<std::string> env = {"HAT_HOST_CAMERA=" + std::to_string(c),
-                                    "HAT_HOST_GALLERY=" + gallery,
-                                    "HAT_HOST_IN=" + std::to_string(down[0]),
-                                    "HAT_HOST_OUT=" + std::to_string(up[1])};
+    std::vector<std::string> env = {
+        "HAT_HOST_CAMERA=" + std::to_string(c), "HAT_HOST_GALLERY=" + gallery,
+        "HAT_HOST_IN=" + std::to_string(down[0]), "HAT_HOST_OUT=" + std::to_string(up[1])};
     for (char** e = environ; *e; ++e) env.emplace_back(*e);
     std::vector<char*> envp;
     for (auto& e : env) envp.push_back(e.data());
@@ -289,7 +289,8 @@ TEST(GstPipelines, TwoHostsOnOneDatabaseGiveEachPersonOneGlobalId) {
     std::vector<TrackedBox> t, gl, pc;
     for (int c = 0; c < 2; ++c) {
       const cv::Point shift(c * 10000, 0);
-      for (const auto& b : cameras[c].truth[static_cast<size_t>(f)]) t.push_back({b.id, b.box + shift});
+      for (const auto& b : cameras[c].truth[static_cast<size_t>(f)])
+        t.push_back({b.id, b.box + shift});
       write_all(hosts[c].to, &f, sizeof f);
       int32_t n = 0;
       read_all(hosts[c].from, &n, sizeof n);
@@ -298,7 +299,7 @@ TEST(GstPipelines, TwoHostsOnOneDatabaseGiveEachPersonOneGlobalId) {
       for (const auto& r : rois) {
         const cv::Rect box = cv::Rect(r.x, r.y, r.width, r.height) + shift;
         pc.push_back({r.track + 1000 * c, box});
-        if (r.global_id != 0) gl.push_back({r.global_id, box});
+        if (r.global_id != 0) gl.push_back({static_cast<int>(r.global_id), box});
       }
     }
     truth.push_back(t);
@@ -313,9 +314,10 @@ TEST(GstPipelines, TwoHostsOnOneDatabaseGiveEachPersonOneGlobalId) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   }
   const auto g = evaluate_tracking(truth, global), pc = evaluate_tracking(truth, per_camera);
-  std::printf("two hosts, one PostgreSQL gallery: global IDF1 %.3f MOTA %.3f (switches %ld); "
-              "per-camera IDF1 %.3f\n",
-              g.idf1, g.mota, g.id_switches, pc.idf1);
+  std::printf(
+      "two hosts, one PostgreSQL gallery: global IDF1 %.3f MOTA %.3f (switches %ld); "
+      "per-camera IDF1 %.3f\n",
+      g.idf1, g.mota, g.id_switches, pc.idf1);
   // The bar of the one-process two-camera test (docs/PLUGIN.md).
   EXPECT_GE(g.idf1, 0.70);
   EXPECT_GE(g.idf1, pc.idf1 + 0.2);

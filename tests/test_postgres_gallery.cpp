@@ -60,6 +60,8 @@ TEST(PostgresGallery, BadCredentialsAndUnreachableServersAreOneLineErrorsWithout
   expect_clean("postgresql://hat:not-the-password@127.0.0.1:" + std::to_string(free_port()) + "/g",
                "Connection refused");
   expect_clean(server.uri("no_such_db", server.password()), "does not exist");
+  // TLS options reach libpq as they are: this test server has no TLS, so requiring it fails.
+  expect_clean(wrong + "?sslmode=require", "server does not support SSL");
   // Read-only tools on an empty database: nothing to read yet.
   try {
     PostgresGalleryStore store(db, {.read_only = true});
@@ -78,8 +80,8 @@ TEST(PostgresGallery, ARoleWithTheDocumentedGrantsWritesAndOneWithoutThemIsToldW
     owner.require_space(kSpace);
   }
   server.superuser_sql("postgres", "CREATE ROLE host_" + db + " LOGIN PASSWORD 'host-pw'");
-  const std::string host_uri = "postgresql://host_" + db + ":host-pw@127.0.0.1:" +
-                               std::to_string(server.port()) + "/" + db;
+  const std::string host_uri =
+      "postgresql://host_" + db + ":host-pw@127.0.0.1:" + std::to_string(server.port()) + "/" + db;
   try {
     PostgresGalleryStore store(host_uri);
     store.create_identity("", 1);
@@ -88,8 +90,9 @@ TEST(PostgresGallery, ARoleWithTheDocumentedGrantsWritesAndOneWithoutThemIsToldW
     EXPECT_NE(std::string(e.what()).find("docs/SCALE.md"), std::string::npos) << e.what();
   }
   // The grants docs/SCALE.md gives a host's role (the owner made the tables).
-  server.superuser_sql(db, "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO host_" +
-                               db + "; GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO host_" + db);
+  server.superuser_sql(
+      db, "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO host_" + db +
+              "; GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO host_" + db);
   PostgresGalleryStore store(host_uri);
   const int64_t id = store.create_identity("", 1);
   std::vector<SightingRecord> s = {sighting(id, 3, 10, unit(1))};
@@ -172,8 +175,8 @@ TEST(PostgresGallery, AServerStoppedMidRunLosesNothingAndTheMatcherNeverStalls) 
   for (int i = 10; i < 40; ++i) {
     const auto start = Clock::now();
     f = frame(i);
-    worst_ms = std::max(worst_ms,
-                        std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    worst_ms =
+        std::max(worst_ms, std::chrono::duration<double, std::milli>(Clock::now() - start).count());
     // Matching goes on from memory: both keep their identities.
     ASSERT_EQ(f.tracks.size(), 2u);
     EXPECT_EQ(f.tracks[0].global_id, a);

@@ -55,8 +55,8 @@ struct ProcessGroup::Impl {
 ProcessGroup::ProcessGroup(const DistributedOptions& options, const torch::Device& device)
     : options_(options), impl_(std::make_unique<Impl>()) {
   const std::string where = "rank " + std::to_string(options.rank) + " of " +
-                            std::to_string(options.world_size) + " (master " +
-                            options.master_addr + ":" + std::to_string(options.master_port) + ")";
+                            std::to_string(options.world_size) + " (master " + options.master_addr +
+                            ":" + std::to_string(options.master_port) + ")";
   try {
     c10d::TCPStoreOptions so;
     so.port = static_cast<uint16_t>(options.master_port);
@@ -69,9 +69,8 @@ ProcessGroup::ProcessGroup(const DistributedOptions& options, const torch::Devic
 #ifdef HAT_WITH_NCCL
       auto o = c10d::ProcessGroupNCCL::Options::create();
       o->timeout = options.timeout;
-      impl_->backend =
-          c10::make_intrusive<c10d::ProcessGroupNCCL>(impl_->store, options.rank,
-                                                      options.world_size, o);
+      impl_->backend = c10::make_intrusive<c10d::ProcessGroupNCCL>(impl_->store, options.rank,
+                                                                   options.world_size, o);
 #else
       throw Error(where + ": this build has no NCCL; train on the CPU (Gloo) or rebuild");
 #endif

@@ -268,7 +268,8 @@ void Trainer::train_step(const TrainBatch& batch, int epoch, int index, EpochRec
   }
   int64_t offset = 0;
   for (int s = 0; s < local; ++s) {
-    const int64_t rows = slices > 1 ? batch.slice_rows.at(static_cast<size_t>(s)) : batch.images.size(0);
+    const int64_t rows =
+        slices > 1 ? batch.slice_rows.at(static_cast<size_t>(s)) : batch.images.size(0);
     const auto xs = batch.images.narrow(0, offset, rows);
     const auto ys = batch.labels.narrow(0, offset, rows);
     offset += rows;
@@ -278,8 +279,8 @@ void Trainer::train_step(const TrainBatch& batch, int epoch, int index, EpochRec
       for (size_t i = 0; i < counters.size(); ++i) counters[i].copy_(counters_before[i]);
     }
     if (slices > 1)
-      torch::manual_seed(slice_seed(config_.seed, epoch, index,
-                                    (group_ ? group_->rank() : 0) * local + s));
+      torch::manual_seed(
+          slice_seed(config_.seed, epoch, index, (group_ ? group_->rank() : 0) * local + s));
     if (rows >= 2) {
       auto x = xs.to(device_);
       if (device_.is_cuda()) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
@@ -454,8 +455,7 @@ void Trainer::run(bool resume) {
     EpochRecord r = train_epoch(epoch);
     completed_ = epoch + 1;
     const bool last = completed_ == config_.epochs;
-    const bool evaluable =
-        writes_run_folder() && !data_.query.empty() && !data_.gallery.empty();
+    const bool evaluable = writes_run_folder() && !data_.query.empty() && !data_.gallery.empty();
     if (evaluable && (last || (config_.eval_every > 0 && completed_ % config_.eval_every == 0)))
       r.metrics = to_json(evaluate());
     history_.push_back(r);

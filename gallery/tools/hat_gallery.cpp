@@ -19,8 +19,8 @@
 #include "gallery/http_api.h"
 #include "gallery/http_server.h"
 #include "gallery/matching_benchmark.h"
-#include "gallery/store_benchmark.h"
 #include "gallery/sighting_search.h"
+#include "gallery/store_benchmark.h"
 #include "inference/embedding_engine.h"
 #include "inference/engine_options_cli.h"
 #include "inference/torch_error_line.h"
@@ -220,7 +220,8 @@ int cmd_purge(const std::vector<std::string>& args) {
   const int64_t cut = hat::now_unix_us() - age;
   const auto purged = store.purge_before(cut);
   std::cout << "purged " << purged.sightings << " sightings and " << purged.identities
-            << " identities seen before " << hat::iso_utc(cut) << " from " << store.location() << "\n";
+            << " identities seen before " << hat::iso_utc(cut) << " from " << store.location()
+            << "\n";
   return 0;
 }
 
@@ -328,7 +329,8 @@ int cmd_bench_store(const std::vector<std::string>& args) {
   o.location = p.get("gallery");
   o.dim = p.get_int("dim", 1, 65536);
   o.writers.clear();
-  for (const auto w : integer_list(p.get("writers"), "writers")) o.writers.push_back(static_cast<int>(w));
+  for (const auto w : integer_list(p.get("writers"), "writers"))
+    o.writers.push_back(static_cast<int>(w));
   o.seconds = p.get_double("seconds", 0.1, 3600);
   o.latency_samples = p.get_int("latency-samples", 1, 100000);
   o.poll_ms = p.get_int("poll-ms", 1, 3600000);
@@ -368,10 +370,10 @@ int cmd_serve(const std::vector<std::string>& args) {
   hat::GalleryApiOptions api_options;
   const bool loopback = hat::is_loopback_address(serve.address);
   const char* home = std::getenv("HOME");
-  const std::string token_file =
-      p.has("token-file")               ? p.get("token-file")
-      : !hat::is_postgres_location(gallery) ? gallery + ".token"
-                                        : std::string(home ? home : ".") + "/.hat-gallery.token";
+  const std::string token_file = p.has("token-file") ? p.get("token-file")
+                                 : !hat::is_postgres_location(gallery)
+                                     ? gallery + ".token"
+                                     : std::string(home ? home : ".") + "/.hat-gallery.token";
   if (!loopback || p.flag_set("require-token"))
     api_options.token = hat::load_or_create_token(token_file);
   api_options.thumbnail_height = kThumbnailHeight;
@@ -384,7 +386,8 @@ int cmd_serve(const std::vector<std::string>& args) {
   store.check_space(embedder.space);
   hat::GalleryApi api(store, std::move(embedder), api_options);
   hat::serve_http(api, serve, [&](int port) {
-    std::cout << "serving " << store.location() << " on http://" << serve.address << ":" << port << "/";
+    std::cout << "serving " << store.location() << " on http://" << serve.address << ":" << port
+              << "/";
     if (!api_options.token.empty()) std::cout << " (token in " << token_file << ")";
     std::cout << std::endl;
   });

@@ -6,13 +6,13 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <sstream>
 #include <thread>
-#include <fstream>
-#include <iomanip>
-#include <iostream>
 
 #include <nlohmann/json.hpp>
 
@@ -54,7 +54,8 @@ cross-entropy + batch-hard triplet on every branch, Adam 4e-4 with warm-up and x
 epochs), on Market-1501, DukeMTMC-reID, CUHK03-NP, MSMT17 or custom data.
 
 commands:
-  train   train (the default command); --resume continues a run exactly
+  train   train (the default command); --resume continues a run exactly; --nproc N (and
+          --nnodes) trains data-parallel over processes and machines (c10d Gloo / NCCL)
   adapt   adapt a model to a site's unlabeled video (self-supervised) and calibrate its threshold
   detector  train a person detector for a site's fixed cameras from their unlabeled video
   synth   write a synthetic dataset in a benchmark's layout (procedural people and cameras)
@@ -89,9 +90,9 @@ int launch_workers(const std::vector<std::string>& args, int nproc, int nnodes, 
   for (int local = 0; local < nproc; ++local) {
     const int rank = node_rank * nproc + local;
     std::vector<std::string> env = {
-        "RANK=" + std::to_string(rank), "WORLD_SIZE=" + std::to_string(nproc * nnodes),
+        "RANK=" + std::to_string(rank),        "WORLD_SIZE=" + std::to_string(nproc * nnodes),
         "LOCAL_RANK=" + std::to_string(local), "LOCAL_WORLD_SIZE=" + std::to_string(nproc),
-        "MASTER_ADDR=" + master_addr, "MASTER_PORT=" + std::to_string(master_port)};
+        "MASTER_ADDR=" + master_addr,          "MASTER_PORT=" + std::to_string(master_port)};
     for (char** e = environ; *e; ++e) {
       const std::string v = *e;
       const std::string name = v.substr(0, v.find('='));
@@ -161,7 +162,8 @@ int cmd_train(const std::vector<std::string>& args) {
               "train each batch in N slices of P/N identities, one after the other (1)")
       .option("nproc", "N",
               "data-parallel: N worker processes on this machine (c10d: Gloo on the CPU, NCCL "
-              "on CUDA), each taking P/N identities of every batch", "1")
+              "on CUDA), each taking P/N identities of every batch",
+              "1")
       .option("nnodes", "N", "machines taking part, each running hat-train with --nproc", "1")
       .option("node-rank", "R", "this machine's place among them (0: the master)", "0")
       .option("master-addr", "ADDR", "the master machine's address (rendezvous)", "127.0.0.1")
@@ -195,8 +197,8 @@ int cmd_train(const std::vector<std::string>& args) {
     d.timeout = std::chrono::seconds(p.get_int("dist-timeout", 1, 86400 * 7));
     // The machine's cores shared among its workers, unless the run says otherwise.
     if (tc.threads == 0)
-      tc.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
-                                   d.local_world_size);
+      tc.threads =
+          std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / d.local_world_size);
     if (d.rank != 0) tc.progress = false;
     if (tc.device == "cuda")  // one GPU per worker of the machine
       tc.device = "cuda:" + std::to_string(d.local_rank);
@@ -291,8 +293,9 @@ int cmd_detector(const std::vector<std::string>& args) {
       .option("pretrained", "FILE",
               "ImageNet MobileNetV2 weights (data/pretrained/mobilenetv2-imagenet.pth); without "
               "it the backbone starts from random weights")
-      .option("input-width", "N", "network input width, a multiple of 32 (384); the height "
-                                  "follows the video's aspect")
+      .option("input-width", "N",
+              "network input width, a multiple of 32 (384); the height "
+              "follows the video's aspect")
       .option("iterations", "N", "training iterations before self-training (450)")
       .option("self-training-iterations", "N", "iterations after self-training; 0 skips it (150)")
       .option("config", "FILE", "JSON detector training settings")
