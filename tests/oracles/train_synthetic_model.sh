@@ -3,6 +3,10 @@
 # about two minutes on 2 cores; HAT_TRAIN_THREADS sets the threads): the embedding model of the cross-camera end-to-end test, which needs embeddings that
 # tell people apart under another camera's background and lighting.
 set -euo pipefail
+# The build runs this beside the compilers and the other fixtures: OpenMP's waiting threads sleep
+# instead of spinning on cores that others need (same arithmetic, the same model; measured at
+# half the CPU time of a training run beside another busy process).
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 train=$1 out=$2
 work="$out.work"
 rm -rf "$work"
