@@ -815,7 +815,8 @@ static void gst_hat_match_class_init(GstHatMatchClass* klass) {
   g_object_class_install_property(
       gobject_class, PROP_SYNC_INTERVAL,
       g_param_spec_uint("sync-interval", "Sync interval",
-                        "Milliseconds between reads of what other processes wrote to the gallery",
+                        "Milliseconds between reads of what other processes wrote to the gallery "
+                        "(a postgresql:// gallery is also read as soon as another writer commits)",
                         0, 3600000, static_cast<guint>(d.sync_interval_us / 1000), live));
   g_object_class_install_property(
       gobject_class, PROP_GALLERY_LOCATION,
