@@ -7,9 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <cmath>
 #include <functional>
-#include <random>
 #include <thread>
 
 #include "base/error.h"
@@ -21,19 +19,6 @@ namespace hat {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::vector<float> random_unit(int dim, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> n;
-  std::vector<float> v(static_cast<size_t>(dim));
-  double norm = 0;
-  for (float& x : v) {
-    x = n(rng);
-    norm += static_cast<double>(x) * x;
-  }
-  for (float& x : v) x = static_cast<float>(x / std::sqrt(norm));
-  return v;
-}
 
 std::vector<SightingRecord> frame_batch(int64_t identity, uint64_t session, int64_t time_us,
                                         const std::vector<float>& e, int n) {
@@ -111,7 +96,9 @@ nlohmann::json run_store_benchmark(const StoreBenchOptions& o, std::ostream& log
     identity = store->create_identity("", 0);
   }
   nlohmann::json out = {{"gallery", open_gallery(o.location)->location()}, {"dim", o.dim}};
-  const auto e = random_unit(o.dim, 7);
+  // What is written costs the same whatever the values: one unit vector serves every sighting.
+  std::vector<float> e(static_cast<size_t>(o.dim), 0.0f);
+  e[0] = 1.0f;
   constexpr int kPerCommit = 10;
 
   nlohmann::json writes = nlohmann::json::array();

@@ -49,6 +49,14 @@ SightingRecord sighting(int64_t identity, uint64_t session, int64_t time_us,
   return s;
 }
 
+TrackObservation observation(int track, const std::vector<float>& e) {
+  TrackObservation o;
+  o.track = track;
+  o.box = {10 * track, 0, 20, 40};
+  o.embedding = e;
+  return o;
+}
+
 std::string gallery_path() { return scratch_dir() + "/gallery.db"; }
 
 void expect_error(const std::function<void()>& body, const std::string& expected) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gallery/gallery_store.h"
+#include "gallery/identity_matcher.h"
 
 namespace hat::test {
 
@@ -19,6 +20,8 @@ std::vector<float> unit(uint64_t seed, int dim = kDim);
 std::vector<float> near(const std::vector<float>& base, double noise, uint64_t seed);
 SightingRecord sighting(int64_t identity, uint64_t session, int64_t time_us,
                         const std::vector<float>& e, bool enrolled = false);
+// Track `track`'s observation with embedding `e` (box 20 x 40 at x = 10 * track).
+TrackObservation observation(int track, const std::vector<float>& e);
 // A new path in a fresh scratch folder.
 std::string gallery_path();
 // `body` throws hat::Error whose one-line message contains `expected`.

@@ -4,8 +4,8 @@
 
 #include <memory>
 
-#include "gallery/sqlite_gallery_store.h"
 #include "gallery/identity_matcher.h"
+#include "gallery/sqlite_gallery_store.h"
 #include "tests/gallery_fixtures.h"
 
 namespace hat {
@@ -15,13 +15,7 @@ using namespace test;  // the gallery fixtures: unit, near, sighting, gallery_pa
 
 const EmbeddingSpace kSpace{"tiny", kDim};
 
-TrackObservation obs(int track, const std::vector<float>& e) {
-  TrackObservation o;
-  o.track = track;
-  o.box = {10 * track, 0, 20, 40};
-  o.embedding = e;
-  return o;
-}
+TrackObservation obs(int track, const std::vector<float>& e) { return observation(track, e); }
 
 int64_t id_of(const FrameIdentities& f, int track) {
   for (const auto& t : f.tracks)

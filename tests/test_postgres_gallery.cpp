@@ -142,13 +142,7 @@ TEST(PostgresGallery, AnotherHostsWriteIsNotifiedAtOnceAndRenamesReachFollowers)
   EXPECT_TRUE(b.changes_since(cursor, 0).sightings.empty());
 }
 
-TrackObservation obs(int track, const std::vector<float>& e) {
-  TrackObservation o;
-  o.track = track;
-  o.box = {10 * track, 0, 20, 40};
-  o.embedding = e;
-  return o;
-}
+TrackObservation obs(int track, const std::vector<float>& e) { return observation(track, e); }
 
 TEST(PostgresGallery, AServerStoppedMidRunLosesNothingAndTheMatcherNeverStalls) {
   // A server of its own: the shared one must not go away under other tests.
