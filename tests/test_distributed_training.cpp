@@ -96,7 +96,8 @@ TEST(DistributedTraining, TwoGlooProcessesReachTheWeightsOfOneProcessTrainingThe
   EXPECT_EQ(test::line_count(read_file(dir + "/two/log.jsonl")), 2);
 }
 
-TEST(DistributedTraining, TwoNcclProcessesOnTwoGpusReachTheWeightsOfOneProcessTrainingTheSameSlices) {
+TEST(DistributedTraining,
+     TwoNcclProcessesOnTwoGpusReachTheWeightsOfOneProcessTrainingTheSameSlices) {
   if (test::no_cuda()) GTEST_SKIP() << "SKIPPED: no CUDA device on this machine";
   if (torch::cuda::device_count() < 2)
     GTEST_SKIP() << "SKIPPED: NCCL needs two CUDA devices, this machine has one";
