@@ -11,8 +11,8 @@
 
 #include <torch/torch.h>
 
-#include "gallery/sqlite_gallery_store.h"
 #include "gallery/sighting_index.h"
+#include "gallery/sqlite_gallery_store.h"
 
 namespace hat {
 

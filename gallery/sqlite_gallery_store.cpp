@@ -333,7 +333,7 @@ std::optional<int64_t> SqliteGalleryStore::identity_by_label(const std::string& 
 }
 
 void SqliteGalleryStore::add_sightings(std::vector<SightingRecord>& sightings,
-                                 int thumbnails_per_identity) {
+                                       int thumbnails_per_identity) {
   if (sightings.empty()) return;
   std::vector<int64_t> ids;
   with_transaction([&] {
@@ -417,7 +417,8 @@ constexpr const char* kSightingColumns =
     "id, identity, session, camera, track, time_us, x, y, width, height, enrolled, embedding";
 }  // namespace
 
-void SqliteGalleryStore::read_sighting(const Statement& q, SightingRecord& s, int expected_dim) const {
+void SqliteGalleryStore::read_sighting(const Statement& q, SightingRecord& s,
+                                       int expected_dim) const {
   s.id = q.integer(0);
   s.identity = q.integer(1);
   s.session = static_cast<uint64_t>(q.integer(2));
@@ -509,7 +510,7 @@ std::vector<IdentitySummary> SqliteGalleryStore::identities() const {
 }
 
 void SqliteGalleryStore::for_each_sighting(const std::function<void(const SightingRecord&)>& visit,
-                                     bool with_embeddings) const {
+                                           bool with_embeddings) const {
   const auto space = this->space();
   const std::string sql = std::string("SELECT ") + kSightingColumns + " FROM sightings ORDER BY id";
   Statement q(*this, sql.c_str());
@@ -522,7 +523,7 @@ void SqliteGalleryStore::for_each_sighting(const std::function<void(const Sighti
 }
 
 std::vector<SightingRecord> SqliteGalleryStore::sightings_of(int64_t identity,
-                                                       const SightingFilter& filter) const {
+                                                             const SightingFilter& filter) const {
   const std::string thumbnail =
       has_thumbnails_ ? "(SELECT count(*) FROM thumbnails t WHERE t.sighting = sightings.id)" : "0";
   const std::string sql = std::string("SELECT ") + kSightingColumns + ", " + thumbnail +

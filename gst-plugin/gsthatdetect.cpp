@@ -311,8 +311,7 @@ static void gst_hat_detect_class_init(GstHatDetectClass* klass) {
       g_param_spec_int("input-size", "Input size",
                        "ONNX detector with dynamic input dimensions: side of the square, "
                        "letterboxed network input (a model of fixed size is fed at its own)",
-                       32, 4096,
-                       640, flags));
+                       32, 4096, 640, flags));
 
   gst_element_class_set_static_metadata(element_class, "HAT person detector", "Analyzer/Video",
                                         "Detects people and attaches them as person ROIs",

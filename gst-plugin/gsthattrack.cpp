@@ -284,8 +284,8 @@ static void gst_hat_track_class_init(GstHatTrackClass* klass) {
   g_object_class_install_property(
       gobject_class, PROP_LOW_IOU_THRESHOLD,
       g_param_spec_double("low-iou-threshold", "Low IoU threshold",
-                          "Minimum IoU between prediction and a weak detection (second stage)",
-                          0.0, 1.0, d.low_iou_threshold, flags));
+                          "Minimum IoU between prediction and a weak detection (second stage)", 0.0,
+                          1.0, d.low_iou_threshold, flags));
   g_object_class_install_property(
       gobject_class, PROP_MAX_COSINE_DISTANCE,
       g_param_spec_double("max-cosine-distance", "Maximum cosine distance",

@@ -141,8 +141,8 @@ TEST(SortTracker, WeakDetectionsContinueTracksButStartNone) {
   for (int f = 0; f < 5; ++f)
     id = tracker.update({{cv::Rect(100 + 5 * f, 50, 40, 100), {}, 0.9}})[0].track_id;
   // Half hidden: the same person now scores 0.3, and a weak false box appears far away.
-  const auto out =
-      tracker.update({{cv::Rect(400, 50, 40, 100), {}, 0.3}, {cv::Rect(125, 50, 40, 100), {}, 0.3}});
+  const auto out = tracker.update(
+      {{cv::Rect(400, 50, 40, 100), {}, 0.3}, {cv::Rect(125, 50, 40, 100), {}, 0.3}});
   ASSERT_EQ(out.size(), 1u) << "the weak box that continues nothing has no output";
   EXPECT_EQ(out[0].detection, 1);
   EXPECT_EQ(out[0].track_id, id);

@@ -38,9 +38,9 @@ KalmanBoxFilter::KalmanBoxFilter(const cv::Rect& box) : kf_(8, 4, 0, CV_32F) {
   // The first box is as certain as any measurement; its velocity is unknown (10x the walking
   // noise per frame).
   const float h = height();
-  const float std[8] = {2 * kPosition * h, 2 * kPosition * h, kAspect, 2 * kPosition * h,
-                        10 * kVelocity * h, 10 * kVelocity * h, kAspectVelocity,
-                        10 * kVelocity * h};
+  const float std[8] = {2 * kPosition * h, 2 * kPosition * h,  kAspect,
+                        2 * kPosition * h, 10 * kVelocity * h, 10 * kVelocity * h,
+                        kAspectVelocity,   10 * kVelocity * h};
   kf_.errorCovPost = cv::Mat::zeros(8, 8, CV_32F);
   for (int i = 0; i < 8; ++i) kf_.errorCovPost.at<float>(i, i) = std[i] * std[i];
 }
@@ -49,7 +49,7 @@ float KalmanBoxFilter::height() const { return std::max(kf_.statePost.at<float>(
 
 cv::Rect KalmanBoxFilter::predict() {
   const float h = height();
-  const float std[8] = {kPosition * h, kPosition * h, kAspect, kPosition * h,
+  const float std[8] = {kPosition * h, kPosition * h, kAspect,         kPosition * h,
                         kVelocity * h, kVelocity * h, kAspectVelocity, kVelocity * h};
   kf_.processNoiseCov = cv::Mat::zeros(8, 8, CV_32F);
   for (int i = 0; i < 8; ++i) kf_.processNoiseCov.at<float>(i, i) = std[i] * std[i];

@@ -71,7 +71,8 @@ double SortTracker::cost(const Track& track, const cv::Rect& box,
   const cv::Point2d c2 = (box.tl() + box.br()) * 0.5;
   const double reach =
       std::min(kReactivationMax, 1.0 + kReactivationGrowth * std::max(0, track.since_update - 1));
-  const bool near = std::hypot(c1.x - c2.x, c1.y - c2.y) <= reach * std::max(track.predicted.height, 1);
+  const bool near =
+      std::hypot(c1.x - c2.x, c1.y - c2.y) <= reach * std::max(track.predicted.height, 1);
   const bool allowed = (iou >= options_.iou_threshold && cos <= 2 * options_.max_cosine_distance) ||
                        (near && cos <= options_.max_cosine_distance);
   if (!allowed) return kForbidden;
@@ -125,8 +126,8 @@ std::vector<TrackerOutput> SortTracker::update(const std::vector<TrackerDetectio
     if (!matched[i] && tracks_[i].id > 0 && is_tracked(tracks_[i]))
       remaining.push_back(static_cast<int>(i));
   const auto second = assign(remaining, weak, [&](int i, int j) {
-    const double iou = box_iou(tracks_[static_cast<size_t>(i)].predicted,
-                               detections[static_cast<size_t>(j)].box);
+    const double iou =
+        box_iou(tracks_[static_cast<size_t>(i)].predicted, detections[static_cast<size_t>(j)].box);
     return iou >= options_.low_iou_threshold ? 1.0 - iou : kForbidden;
   });
   for (size_t k = 0; k < weak.size(); ++k)
