@@ -19,7 +19,9 @@ JsonLinesWriter::~JsonLinesWriter() {
 }
 
 void JsonLinesWriter::write(const nlohmann::json& value) {
-  const std::string line = value.dump() + "\n";
+  // Names and labels are any bytes: invalid UTF-8 becomes U+FFFD instead of an exception.
+  const std::string line =
+      value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   std::lock_guard<std::mutex> lock(mutex_);
   if (file_ == nullptr) return;
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0)

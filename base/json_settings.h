@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "base/file_io.h"
 
 namespace hat {
 
@@ -27,7 +28,18 @@ void read_setting(const nlohmann::json& json, const char* key, T& out, const std
   try {
     out = json.at(key).get<T>();
   } catch (const nlohmann::json::exception&) {
-    throw Error(what + ": '" + key + "' has the wrong type (" + json.at(key).dump() + ")");
+    // replace: a --set value is any bytes, and invalid UTF-8 must not turn into another exception.
+    throw Error(what + ": '" + key + "' has the wrong type (" +
+                json.at(key).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + ")");
+  }
+}
+
+// A JSON file (a --config file): hat::Error "PATH: not valid JSON (...)" or as read_file fails.
+inline nlohmann::json read_json_file(const std::string& path) {
+  try {
+    return nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + ": not valid JSON (" + std::string(e.what()) + ")");
   }
 }
 

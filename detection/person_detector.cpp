@@ -120,8 +120,9 @@ std::vector<PersonDetection> nms(const std::vector<PersonDetection>& found, doub
     scores.push_back(static_cast<float>(d.confidence));
   }
   std::vector<int> keep;
-  cv::dnn::NMSBoxes(boxes, scores, static_cast<float>(threshold), static_cast<float>(kNmsIou),
-                    keep);
+  // OpenCV asserts a threshold >= 0; a negative one keeps everything, as 0 does.
+  cv::dnn::NMSBoxes(boxes, scores, static_cast<float>(std::max(0.0, threshold)),
+                    static_cast<float>(kNmsIou), keep);
   std::vector<PersonDetection> kept;
   for (int i : keep) kept.push_back(found[static_cast<size_t>(i)]);
   return kept;
@@ -133,19 +134,31 @@ std::vector<PersonDetection> decode_detector_output(const cv::Mat& output, int i
                                                     int input_height,
                                                     const DetectorOptions& options) {
   std::vector<PersonDetection> found;
+  if (output.type() != CV_32F)
+    throw Error("detector output is not float32 (OpenCV type " + std::to_string(output.type()) +
+                ")");
+  // A network's output is not trusted to be finite or in range: a candidate with a value that
+  // an int cannot hold (NaN, huge) or an empty box is dropped instead of converted (undefined).
+  const auto pixel = [](float v, int& out) {
+    if (!(std::abs(v) < static_cast<float>(1 << 24))) return false;
+    out = static_cast<int>(v);
+    return true;
+  };
+  const auto add = [&found](const cv::Rect& box, double score) {
+    if (box.width > 0 && box.height > 0 && std::isfinite(score)) found.push_back({box, score});
+  };
   const int dims = output.dims;
-  if (dims == 4 && output.size[3] == 7) {  // SSD
+  if (dims == 4 && output.size[3] == 7 && output.size[0] == 1 && output.size[1] == 1) {  // SSD
     const int person = options.class_id >= 0 ? options.class_id : 1;
     const cv::Mat rows(output.size[2], 7, CV_32F,
                        const_cast<void*>(static_cast<const void*>(output.ptr<float>())));
     for (int i = 0; i < rows.rows; ++i) {
       const float* d = rows.ptr<float>(i);
-      if (static_cast<int>(d[1]) != person) continue;
-      const int x1 = static_cast<int>(d[3] * input_width),
-                y1 = static_cast<int>(d[4] * input_height);
-      const int x2 = static_cast<int>(d[5] * input_width),
-                y2 = static_cast<int>(d[6] * input_height);
-      found.push_back({cv::Rect(x1, y1, x2 - x1, y2 - y1), d[2]});
+      if (d[1] != static_cast<float>(person)) continue;
+      int x1, y1, x2, y2;
+      if (pixel(d[3] * input_width, x1) && pixel(d[4] * input_height, y1) &&
+          pixel(d[5] * input_width, x2) && pixel(d[6] * input_height, y2))
+        add(cv::Rect(x1, y1, x2 - x1, y2 - y1), d[2]);
     }
     return nms(found, options.threshold);
   }
@@ -155,6 +168,7 @@ std::vector<PersonDetection> decode_detector_output(const cv::Mat& output, int i
         "7]");
   const int person = options.class_id >= 0 ? options.class_id : 0;
   const int a = output.size[1], b = output.size[2];
+  if (a == 0 || b == 0) return found;  // no candidates
   // YOLOv8 exports put the attributes first (84 x 8400); YOLOv5 puts the candidates first
   // (25200 x 85). Real models have far more candidates than attributes.
   const bool transposed = a < b;
@@ -170,11 +184,10 @@ std::vector<PersonDetection> decode_detector_output(const cv::Mat& output, int i
     const float* d = table.ptr<float>(i);
     double score = d[first_class + person];
     if (objectness) score *= d[4];
-    if (score < options.threshold) continue;
-    const int w = static_cast<int>(d[2]), h = static_cast<int>(d[3]);
-    found.push_back(
-        {cv::Rect(static_cast<int>(d[0] - d[2] / 2), static_cast<int>(d[1] - d[3] / 2), w, h),
-         score});
+    if (!(score >= options.threshold)) continue;  // NaN too
+    int x, y, w, h;
+    if (pixel(d[0] - d[2] / 2, x) && pixel(d[1] - d[3] / 2, y) && pixel(d[2], w) && pixel(d[3], h))
+      add(cv::Rect(x, y, w, h), score);
   }
   return nms(found, options.threshold);
 }

@@ -16,7 +16,8 @@ namespace fs = std::filesystem;
 int camera_from_name(const std::string& name) {
   static const std::regex pattern(R"((?:^|[_\-.])c(?:am)?(\d+)(?=[_\-.]|$))", std::regex::icase);
   std::smatch m;
-  if (!std::regex_search(name, m, pattern)) return -1;
+  // More digits than any camera count: not a camera token (std::stoi would throw).
+  if (!std::regex_search(name, m, pattern) || m[1].length() > 6) return -1;
   return std::stoi(m[1].str()) - 1;
 }
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -167,7 +168,10 @@ SqliteGalleryStore::SqliteGalleryStore(std::string path, const GalleryOpenOption
     int version = 0;
     if (has_info) {
       Statement q(*this, "SELECT value FROM gallery_info WHERE key = 'schema'");
-      version = q.step("reading its schema version") ? std::stoi(q.text(0)) : 0;
+      // SQLite's own conversion: a damaged value reads as a wrong version, never an exception.
+      version = q.step("reading its schema version")
+                    ? static_cast<int>(std::clamp<int64_t>(q.integer(0), -1, 1 << 20))
+                    : 0;
       if (version != kSchemaVersion && version != 1)
         throw Error("gallery " + path_ + " has schema version " + std::to_string(version) +
                     ", this build reads versions 1 and " + std::to_string(kSchemaVersion));
@@ -293,7 +297,9 @@ std::optional<EmbeddingSpace> SqliteGalleryStore::space() const {
               "SELECT (SELECT value FROM gallery_info WHERE key = 'model'),"
               " (SELECT value FROM gallery_info WHERE key = 'dim')");
   if (!q.step("reading its embedding space") || q.is_null(0)) return std::nullopt;
-  return EmbeddingSpace{q.text(0), std::stoi(q.text(1))};
+  // A damaged dimension reads as 0 or less, which no model has: check_space refuses it.
+  return EmbeddingSpace{q.text(0),
+                        static_cast<int>(std::clamp<int64_t>(q.integer(1), -1, 1 << 20))};
 }
 
 void SqliteGalleryStore::require_space(const EmbeddingSpace& space) {

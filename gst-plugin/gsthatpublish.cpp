@@ -304,20 +304,18 @@ static gboolean gst_hat_publish_start(GstBaseTransform* trans) {
     settings = self->impl->settings;
   }
   if (settings.events.camera.empty()) settings.events.camera = GST_OBJECT_NAME(self);
-  if (settings.events.prefix.empty()) {
-    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("topic-prefix must not be empty"), (nullptr));
-    return FALSE;
-  }
   settings.mqtt.availability_topic = settings.events.prefix + "/available";
   std::shared_ptr<p::MqttClient> client;
+  std::unique_ptr<p::TrackedObjectEvents> events;
   try {
+    events = std::make_unique<p::TrackedObjectEvents>(settings.events);  // checks the prefixes
     client = p::shared_mqtt_client(settings.mqtt);
   } catch (const hat::Error& e) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", e.what()), (nullptr));
     return FALSE;
   }
   auto& s = self->impl->state;
-  s.events = std::make_unique<p::TrackedObjectEvents>(settings.events);
+  s.events = std::move(events);
   s.clock.reset();
   s.reported.clear();
   s.dropped_reported = client->stats().dropped;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "base/error.h"
 #include "base/unix_time.h"
 
 namespace hat::publish {
@@ -31,9 +32,25 @@ std::string topic_level(const std::string& name) {
   return out.empty() ? "_" : out;
 }
 
+void check_topic_prefix(const std::string& prefix, const std::string& what) {
+  bool bad = prefix.empty() || prefix.front() == '/' || prefix.back() == '/' ||
+             prefix.find("//") != std::string::npos;
+  for (const char c : prefix) {
+    const auto u = static_cast<unsigned char>(c);
+    bad = bad || c == '+' || c == '#' || u < 0x20 || u == 0x7f;
+  }
+  if (bad)
+    throw Error(what + " '" + topic_level(prefix) +
+                "' is not a topic prefix: it needs one or more non-empty levels without '+', "
+                "'#' or control characters");
+}
+
 double match_score(double distance) { return std::clamp(1.0 - distance, 0.0, 1.0); }
 
-TrackedObjectEvents::TrackedObjectEvents(EventOptions options) : options_(std::move(options)) {}
+TrackedObjectEvents::TrackedObjectEvents(EventOptions options) : options_(std::move(options)) {
+  check_topic_prefix(options_.prefix, "topic-prefix");
+  if (options_.ha_discovery) check_topic_prefix(options_.ha_prefix, "ha-discovery-prefix");
+}
 
 nlohmann::json TrackedObjectEvents::object_json(const Object& o, bool ended) const {
   const bool known = o.global_id != 0;
@@ -46,8 +63,9 @@ nlohmann::json TrackedObjectEvents::object_json(const Object& o, bool ended) con
                                     : nlohmann::json::array({o.label, match_score(o.distance)})},
       {"score", o.score},
       {"top_score", o.top_score},
-      {"box", {o.x, o.y, o.x + o.width, o.y + o.height}},
-      {"area", o.width * o.height},
+      // 64-bit: the corners and area of any int box (fuzz_mqtt_events), not just a sane one.
+      {"box", {o.x, o.y, int64_t{o.x} + o.width, int64_t{o.y} + o.height}},
+      {"area", int64_t{o.width} * o.height},
       {"start_time", seconds(o.start_us)},
       {"end_time", ended ? nlohmann::json(seconds(o.last_us)) : nlohmann::json(nullptr)},
       {"active", !ended},

@@ -52,11 +52,16 @@ struct EventOptions {
 // control characters become '_'; "" becomes "_".
 std::string topic_level(const std::string& name);
 
+// hat::Error naming `what` unless `prefix` is a usable topic prefix: one or more non-empty
+// levels without MQTT's wildcards ('+', '#') or control characters (a NUL would cut the topic).
+void check_topic_prefix(const std::string& prefix, const std::string& what);
+
 // sub_label's score for a cosine distance: 1 - distance, within [0, 1].
 double match_score(double distance);
 
 class TrackedObjectEvents {
  public:
+  // hat::Error for a prefix (or, with ha_discovery, an ha_prefix) that check_topic_prefix refuses.
   explicit TrackedObjectEvents(EventOptions options);
 
   const EventOptions& options() const { return options_; }

@@ -19,6 +19,7 @@ apt_packages=(
   opencv-doc
   libmosquitto-dev mosquitto mosquitto-clients libcpp-httplib-dev
   libpq-dev postgresql libgloo-dev
+  clang libclang-rt-14-dev util-linux
   chromium
 )
 missing=()

@@ -4,7 +4,8 @@
 # ThreadSanitizer, in its own build folder build-tsan/. The suite registers hatmatch itself,
 # so only hatmatch, the gallery and what they use are built with the sanitizer. GStreamer, GLib
 # and LibTorch are not instrumented: races inside them are not reported, races in the project's
-# code are, and any report fails the run. scripts/test.sh runs this after the suites.
+# code are, and any report fails the run. scripts/test.sh runs this after the suites (and,
+# with --build-only, builds it beforehand at the lowest priority).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || scripts/install-deps.sh
@@ -12,6 +13,7 @@ if [ ! -f build-tsan/build.ninja ]; then
   meson setup build-tsan -Db_sanitize=thread -Db_lundef=false -Dgpu_kernels=disabled >/dev/null
 fi
 ninja -C build-tsan tests/test_gst_match_threads >/dev/null
+[ "${1:-}" != --build-only ] || exit 0
 # halt_on_error: the first report fails the run. Repeated to give a rare interleaving its chance.
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp ${TSAN_OPTIONS:-}"
 # GLib's slice allocator hands freed blocks between threads with synchronisation the sanitizer

@@ -162,12 +162,15 @@ TEST(Readers, CustomFolderPerIdentityOrMarketNames) {
   touch_image(root + "/query/alice/cam3_frame9.png");
   touch_image(root + "/gallery/alice/c1_0002.jpg");
   touch_image(root + "/gallery/carol/photo.jpg");  // no camera in the name
+  // More digits than an int holds (fuzz_dataset_folder): no camera, not an exception.
+  touch_image(root + "/gallery/carol/c99999999999_1.jpg");
   std::ostringstream log;
   const auto data = read_custom_folder(root, log);
   EXPECT_EQ(data.num_train_ids(), 2);
   EXPECT_EQ(data.query[0].camid, 2);
   EXPECT_EQ(data.query[0].pid, data.train[0].pid);  // "alice" is one identity across splits
   EXPECT_EQ(data.gallery[1].camid, -1);
+  EXPECT_EQ(data.gallery[2].camid, -1);
   EXPECT_NE(log.str().find("name no camera"), std::string::npos);
 
   const std::string market = test::scratch_dir();

@@ -3,8 +3,11 @@
 // joining, rejecting) on drawn scenes whose people are known exactly.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
+#include <vector>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
@@ -59,6 +62,36 @@ TEST(DetectorOutput, DecodesYoloV5YoloV8AndSsdLayouts) {
   EXPECT_EQ(d[0].box, cv::Rect(10, 20, 20, 40));
   const int bad[] = {2, 3};
   EXPECT_THROW(gst::decode_detector_output(cv::Mat(2, bad, CV_32F), 10, 10, o), Error);
+}
+
+// Regressions of fuzz_detector_output (docs/RELIABILITY.md): a network's output is not trusted.
+TEST(DetectorOutput, NonFiniteHugeOrEmptyOutputsAreDroppedOrRefusedNeverConverted) {
+  gst::DetectorOptions o;
+  o.threshold = 0.5;
+  const int sz5[] = {1, 10, 7};  // more candidates than attributes: YOLOv5's layout
+  cv::Mat v5(3, sz5, CV_32F, cv::Scalar(0));
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = INFINITY;
+  const float rows5[4][7] = {{nan, 100, 40, 80, 0.9f, 0.95f, 0},
+                             {100, 100, 1e30f, 80, 0.9f, 0.95f, 0},
+                             {100, 100, 40, 80, 0.9f, nan, 0},
+                             {100, 100, 40, -inf, 0.9f, 0.95f, 0}};
+  std::memcpy(v5.ptr<float>(), rows5, sizeof(rows5));
+  EXPECT_TRUE(gst::decode_detector_output(v5, 640, 640, o).empty());
+  // No candidates at all, in either YOLO layout or SSD's.
+  for (const auto& shape : std::vector<std::vector<int>>{{1, 0, 85}, {1, 84, 0}, {1, 1, 0, 7}})
+    EXPECT_TRUE(gst::decode_detector_output(
+                    cv::Mat(static_cast<int>(shape.size()), shape.data(), CV_32F), 640, 640, o)
+                    .empty());
+  // An SSD-like shape that holds no rows, and a float64 output: refused, not read.
+  const int ssd_empty[] = {0, 1, 5, 7}, v5_shape[] = {1, 10, 7};
+  EXPECT_THROW(gst::decode_detector_output(cv::Mat(4, ssd_empty, CV_32F), 10, 10, o), Error);
+  EXPECT_THROW(gst::decode_detector_output(cv::Mat(3, v5_shape, CV_64F, cv::Scalar(0)), 10, 10, o),
+               Error);
+  // A negative threshold (OpenCV's NMS asserts >= 0) keeps every candidate, as 0 does.
+  o.threshold = -1;
+  const float row[7] = {100, 100, 40, 80, 0.9f, 0.95f, 0};
+  std::memcpy(v5.ptr<float>(), row, sizeof(row));
+  EXPECT_EQ(gst::decode_detector_output(v5, 640, 640, o).size(), 1u);
 }
 
 TEST(Detector, MissingOrCorruptOnnxModelIsAClearError) {

@@ -4,11 +4,13 @@
 // enrolled people only; embeddings only when asked for; topic levels that cannot break topics.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "base/error.h"
 #include "publish/tracked_object_events.h"
 
 namespace hat::publish {
@@ -151,6 +153,34 @@ TEST(TrackedObjectEvents, NamesBecomeSafeTopicLevels) {
   TrackedObjectEvents events({"lobby", "hat", kSecond, false, false, "homeassistant"});
   const auto out = events.frame(kStart, {person(1, 5, "eve/#", "matched")});
   EXPECT_EQ(on_topic(out, "hat/identity/eve__/state").size(), 1u);
+}
+
+// Regressions of fuzz_mqtt_events (docs/RELIABILITY.md).
+TEST(TrackedObjectEvents, APrefixThatCannotBeATopicIsRefusedWithItsName) {
+  for (const std::string& bad : std::vector<std::string>{"", "a/+/b", "hat/#", "/hat", "hat/",
+                                                         "a//b", std::string("h\0t", 3)}) {
+    try {
+      TrackedObjectEvents events({"lobby", bad, kSecond, false, false, "homeassistant"});
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("topic-prefix"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(TrackedObjectEvents({"lobby", "hat", kSecond, false, true, "home+assistant"}),
+               Error);
+  EXPECT_NO_THROW(TrackedObjectEvents({"lobby", "site/hat", kSecond, false, true, "ha"}));
+}
+
+TEST(TrackedObjectEvents, BoxesAtTheEdgesOfIntGiveTheirCornersAndAreaWithoutOverflow) {
+  TrackedObjectEvents events({"lobby", "hat", kSecond, false, false, "homeassistant"});
+  ObjectObservation o = person(1);
+  o.x = o.y = o.width = o.height = std::numeric_limits<int>::max();
+  const auto out = on_topic(events.frame(kStart, {o}), "hat/events");
+  ASSERT_EQ(out.size(), 1u);
+  const json after = json::parse(out[0].payload)["after"];
+  EXPECT_EQ(after["box"][2].get<int64_t>(), 2 * int64_t{std::numeric_limits<int>::max()});
+  EXPECT_EQ(after["area"].get<int64_t>(),
+            int64_t{std::numeric_limits<int>::max()} * std::numeric_limits<int>::max());
 }
 
 TEST(TrackedObjectEvents, TrackIdsReusedAfterAnEndAreNewEvents) {

@@ -37,6 +37,20 @@ TEST(TrainConfig, OverridesSetNestedKeysAndCreateSectionsNotYetGiven) {
   EXPECT_THROW(train_config_from_json({{"no_such_key", 1}}), Error);
 }
 
+// Regressions of fuzz_train_config (docs/RELIABILITY.md): one-line hat::Errors, not JSON's.
+TEST(TrainConfig, AConfigurationThatIsNotAnObjectOrAnInvalidUtf8ValueIsAOneLineError) {
+  nlohmann::json number = 5;
+  EXPECT_THROW(apply_override(number, "epochs=2"), Error);
+  nlohmann::json config = nlohmann::json::object();
+  apply_override(config, "epochs=\xff\xfe");  // a bare word, not UTF-8
+  try {
+    train_config_from_json(config);
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'epochs' has the wrong type"), std::string::npos);
+  }
+}
+
 TEST(LrSchedule, WarmupThenStepsOfPointFour) {
   LrSchedule s;
   s.milestones = LrSchedule::every(50, 20, 150);

@@ -126,6 +126,9 @@ void apply_override(nlohmann::json& config, const std::string& assignment) {
   } catch (const nlohmann::json::exception&) {
     value = text;  // a bare word
   }
+  if (config.is_null()) config = nlohmann::json::object();
+  if (!config.is_object())
+    throw Error("override '" + assignment + "': the configuration is not a JSON object");
   nlohmann::json* node = &config;
   size_t start = 0;
   for (size_t dot; (dot = key.find('.', start)) != std::string::npos; start = dot + 1) {

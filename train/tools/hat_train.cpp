@@ -19,6 +19,7 @@
 #include "base/arg_parser.h"
 #include "base/error.h"
 #include "base/file_io.h"
+#include "base/json_settings.h"
 #include "base/run_tool.h"
 #include "inference/autocast_scope.h"
 #include "inference/benchmark.h"
@@ -68,12 +69,7 @@ commands:
 
 // The --config file's JSON object, or an empty one without --config.
 nlohmann::json config_file(const ArgParser& p) {
-  if (!p.has("config")) return nlohmann::json::object();
-  try {
-    return nlohmann::json::parse(hat::read_file(p.get("config")));
-  } catch (const nlohmann::json::exception& e) {
-    throw hat::Error(p.get("config") + ": not valid JSON (" + std::string(e.what()) + ")");
-  }
+  return p.has("config") ? hat::read_json_file(p.get("config")) : nlohmann::json::object();
 }
 
 // `hat-train train --nproc N`: N copies of this command, each with torchrun's environment
