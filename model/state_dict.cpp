@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 #include "base/file_io.h"
+#include "model/zip_container.h"
 
 namespace hat {
 
@@ -42,6 +43,7 @@ c10::impl::GenericDict parse_torch_save_dict(const std::vector<char>& bytes,
       throw Error(path + ": a legacy (pre-1.6) torch.save file; " + kConvertHint);
     throw Error(path + ": not a torch.save file (no zip header)");
   }
+  check_zip_container(bytes, path);  // LibTorch's zip reader trusts the archive's offsets
   c10::IValue value;
   try {
     value = torch::pickle_load(bytes);

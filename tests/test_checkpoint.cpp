@@ -158,3 +158,30 @@ TEST(Checkpoint, WeightsThatDoNotFitTheConfigurationAreRejected) {
 
 }  // namespace
 }  // namespace hat
+
+namespace hat {
+namespace {
+
+// The inputs with which fuzz_model_file once crashed the reader (tests/fuzz/regressions): each
+// is now a one-line hat::Error naming the file. One of them (a zip64 record pointing outside the
+// file) made LibTorch's zip reader read out of bounds before model/zip_container.h checked it.
+TEST(ModelFile, EveryFuzzRegressionInputIsAOneLineErrorNamingTheFile) {
+  const std::string dir = test::source_root() + "/tests/fuzz/regressions/model_file";
+  int inputs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    ++inputs;
+    const std::string path = entry.path().string();
+    try {
+      load_model(path);
+      ADD_FAILURE() << path << " loaded";
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.rfind(path, 0), 0u) << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    }
+  }
+  EXPECT_GE(inputs, 2);
+}
+
+}  // namespace
+}  // namespace hat
