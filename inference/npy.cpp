@@ -1,5 +1,6 @@
 #include "inference/npy.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -70,15 +71,30 @@ torch::Tensor read_npy(const std::string& path) {
   std::vector<int64_t> shape;
   const std::string dims = m[1].str();
   const std::regex number("\\d+");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it)
-    shape.push_back(std::stoll(it->str()));
-  int64_t count = 1;
-  for (auto d : shape) count *= d;
+  // A damaged header may state any shape (fuzz_npy): sizes are checked against the file
+  // before they are multiplied, so nothing overflows.
   const size_t item = kind == "f4" ? 4 : 8;
   const size_t data_at = offset + header_len;
-  if (file_size - data_at != static_cast<size_t>(count) * item)
-    throw bad("expected " + std::to_string(count * item) + " data bytes, found " +
-              std::to_string(file_size - data_at));
+  const uint64_t data_bytes = file_size - data_at;
+  uint64_t count = 1;
+  bool too_large = false;
+  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
+    if (it->length() > 15)
+      throw bad("shape dimension " + it->str().substr(0, 20) + " is too large");
+    const int64_t d = std::stoll(it->str());
+    shape.push_back(d);
+    if (d != 0 && count > data_bytes / static_cast<uint64_t>(d)) too_large = true;
+    count *= static_cast<uint64_t>(d);
+  }
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) {  // an empty array
+    too_large = false;
+    count = 0;
+  }
+  if (too_large || count * item != data_bytes)
+    throw bad(too_large ? "its shape holds more data than the file's " +
+                              std::to_string(data_bytes) + " bytes"
+                        : "expected " + std::to_string(count * item) + " data bytes, found " +
+                              std::to_string(data_bytes));
   // Read straight into the tensor: no second copy of a gallery-sized file.
   auto t = torch::empty(shape, kind == "f4" ? torch::kFloat32 : torch::kFloat64);
   if (!in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(count * item)))

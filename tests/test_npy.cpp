@@ -58,5 +58,25 @@ TEST(Npy, BadFilesAreNamed) {
   }
 }
 
+// Regression of fuzz_npy (docs/RELIABILITY.md): a header whose shape is beyond any file, by
+// digits or by product, is a one-line error, not an exception from std::stoll or an overflow.
+TEST(Npy, AShapeBeyondTheFileIsAOneLineError) {
+  const std::string path = test::scratch_dir() + "/huge.npy";
+  for (const std::string shape : {"(99999999999999999999, 2)", "(4294967296, 4294967296, 16)"}) {
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+    header.resize(118, ' ');
+    header += '\n';
+    std::ofstream(path, std::ios::binary)
+        << std::string("\x93NUMPY\x01\x00", 8) << static_cast<char>(header.size() & 0xff)
+        << static_cast<char>(header.size() >> 8) << header << std::string(16, '\0');
+    try {
+      read_npy(path);
+      ADD_FAILURE() << shape << " accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(path + ": not a valid .npy file: ", 0), 0u) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hat
