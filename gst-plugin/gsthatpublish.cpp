@@ -461,8 +461,9 @@ static void gst_hat_publish_class_init(GstHatPublishClass* klass) {
                         "dropped and counted",
                         1, 1000000, static_cast<guint>(m.max_queue), rw));
   string(PROP_TOPIC_PREFIX, "topic-prefix", "Topic prefix",
-         "First level of every topic: <prefix>/events, <prefix>/tracked_object_update, "
-         "<prefix>/identity/<id>/state, <prefix>/available",
+         "First level(s) of every topic: <prefix>/events, <prefix>/tracked_object_update, "
+         "<prefix>/identity/<id>/state, <prefix>/available; non-empty levels without '+', '#' "
+         "or control characters (an error at start otherwise)",
          e.prefix.c_str(), rw);
   string(PROP_CAMERA_ID, "camera-id", "Camera id",
          "Camera name in the events (NULL: the element's name); use hatmatch's camera-id", nullptr,
@@ -485,7 +486,8 @@ static void gst_hat_publish_class_init(GstHatPublishClass* klass) {
                            "sensor (MQTT discovery, retained)",
                            FALSE, rw));
   string(PROP_HA_PREFIX, "ha-discovery-prefix", "Home Assistant discovery prefix",
-         "Home Assistant's MQTT discovery prefix", e.ha_prefix.c_str(), rw);
+         "Home Assistant's MQTT discovery prefix (the same rules as topic-prefix)",
+         e.ha_prefix.c_str(), rw);
   g_object_class_install_property(
       gobject_class, PROP_CONNECTED,
       g_param_spec_boolean("connected", "Connected", "Whether the broker connection is up", FALSE,
