@@ -1,6 +1,6 @@
 // The ONNX detector's output decoders (detection/person_detector.h) on random shapes and values:
 // YOLOv5 [1, N, 5 + C], YOLOv8 [1, 4 + C, N], SSD [1, 1, N, 7], and shapes that are none of
-// them. Every box decoded must lie within a bounded distance of the network input.
+// them. Every box decoded must have a positive size and bounded coordinates.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdlib>
@@ -34,9 +34,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (bytes) std::memcpy(output.data, values.data(), bytes);
   try {
     for (const auto& d : hat::gst::decode_detector_output(output, width, height, options)) {
-      const long limit = 64L * 4096;
-      if (std::labs(d.box.x) > limit || std::labs(d.box.y) > limit || d.box.width < 0 ||
-          d.box.height < 0 || d.box.width > limit || d.box.height > limit)
+      // The decoder's bound: coordinates within 2^24 pixels, so corners and sizes fit an int.
+      const long limit = 1L << 25;
+      if (std::labs(d.box.x) > limit || std::labs(d.box.y) > limit || d.box.width <= 0 ||
+          d.box.height <= 0 || d.box.width > limit || d.box.height > limit)
         std::abort();
     }
   } catch (const hat::Error&) {
