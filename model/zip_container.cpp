@@ -27,7 +27,7 @@ class Bytes {
     return v;
   }
   [[noreturn]] void fail(const std::string& what) const {
-    throw Error(path_ + ": corrupt zip container (" + what + ")");
+    throw Error(path_ + ": corrupt or truncated torch.save file (zip container: " + what + ")");
   }
 
  private:
