@@ -10,8 +10,9 @@
 namespace hat {
 
 // hat::Error "PATH: corrupt or truncated torch.save file (zip container: WHAT)" unless
-// `bytes` holds an end-of-central-directory record (zip64 ones too) whose central directory lies within the file, and every entry of it
-// names a local header and data that lie before the directory.
+// `bytes` holds an end-of-central-directory record (zip64 ones too) whose central directory lies
+// within the file, and every entry of it names a local header and data that lie before the
+// directory.
 void check_zip_container(const std::vector<char>& bytes, const std::string& path);
 
 }  // namespace hat
