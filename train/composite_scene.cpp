@@ -161,10 +161,7 @@ void render_composite(const cv::Mat& plate, const CompositeOptions& o,
           o.seed * 1000003 + static_cast<uint64_t>(p.id) * 7919 + static_cast<uint64_t>(f),
           where.size());
       const cv::Rect src = dst - where.tl();
-      cv::Mat alpha3;
-      cv::merge(std::vector<cv::Mat>(3, sprite.alpha(src)), alpha3);
-      cv::Mat region = scene(dst);
-      region = region.mul(cv::Scalar::all(1.0) - alpha3) + sprite.colour(src);
+      composite_sprite(scene, sprite, where.tl());
       // The person's own pixels: the tight box and the visibility come from them.
       cv::Mat body = sprite.alpha > 0.5;
       const cv::Rect tight = cv::boundingRect(body) + where.tl();

@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "base/file_io.h"
+#include "train/background_plate.h"
 #include "train/synthetic_people.h"
 
 namespace hat {
@@ -44,10 +45,35 @@ void write_text(const std::string& path, const std::string& text) {
   write_file_atomically(path, text.data(), text.size());
 }
 
+std::shared_ptr<const std::vector<cv::Mat>> read_backgrounds(
+    const std::vector<std::string>& paths) {
+  if (paths.empty()) return nullptr;
+  auto plates = std::make_shared<std::vector<cv::Mat>>();
+  for (const auto& path : paths) {
+    if (!fs::is_regular_file(path)) throw Error(path + ": no such background image or video");
+    cv::Mat plate =
+        cv::haveImageReader(path) ? cv::imread(path, cv::IMREAD_COLOR) : background_plate(path);
+    if (plate.empty() || plate.rows < 16 || plate.cols < 16)
+      throw Error(path + ": cannot read it as a background image");
+    plates->push_back(plate);
+  }
+  return plates;
+}
+
 class Renderer {
  public:
-  Renderer(const SynthOptions& o, int cameras, bool fixed_size) : o_(o), fixed_size_(fixed_size) {
-    for (int c = 0; c < cameras; ++c) cameras_.push_back(make_camera(o.seed * 1000 + c));
+  Renderer(const SynthOptions& o, int cameras, bool fixed_size,
+           const std::shared_ptr<const std::vector<cv::Mat>>& backgrounds)
+      : o_(o), fixed_size_(fixed_size) {
+    for (int c = 0; c < cameras; ++c) {
+      const uint64_t seed = o.seed * 1000 + static_cast<uint64_t>(c);
+      Camera camera = make_camera(seed);
+      if (o.look == "varied")
+        camera = vary_camera(camera, seed, backgrounds);
+      else
+        camera.backdrops = backgrounds;
+      cameras_.push_back(camera);
+    }
   }
   cv::Mat operator()(int id, int camera, uint64_t variant) const {
     const uint64_t seed = (o_.seed * 1000003 + id) * 7919 + camera * 131 + variant;
@@ -114,11 +140,13 @@ Split plan(const SynthOptions& o, int cameras) {
   return s;
 }
 
+using Backgrounds = std::shared_ptr<const std::vector<cv::Mat>>;
+
 SynthSummary write_market_like(const SynthOptions& o, const std::string& dir, int cameras,
                                bool market, const std::string& ext, bool jitter_boxes,
-                               std::ostream& log) {
+                               const Backgrounds& backgrounds, std::ostream& log) {
   const Split s = plan(o, cameras);
-  const Renderer render(o, cameras, market);
+  const Renderer render(o, cameras, market, backgrounds);
   auto name = [&](int pid, const Shot& shot) {
     if (market)
       return format("%04d_c%ds1_%06d_%02d", pid, shot.camera + 1, 100 + 25 * shot.index,
@@ -164,9 +192,9 @@ SynthSummary write_market_like(const SynthOptions& o, const std::string& dir, in
 }
 
 SynthSummary write_msmt17(const SynthOptions& o, const std::string& dir, int cameras,
-                          std::ostream& log) {
+                          const Backgrounds& backgrounds, std::ostream& log) {
   const Split s = plan(o, cameras);
-  const Renderer render(o, cameras, false);
+  const Renderer render(o, cameras, false, backgrounds);
   const char* times[] = {"0113morning", "0113noon", "0113afternoon", "0302morning", "0302noon"};
   auto relative = [&](int pid, const Shot& shot) {
     return format("%04d/%04d_%03d_%02d_", pid, pid, shot.index, shot.camera + 1) +
@@ -215,18 +243,24 @@ SynthSummary write_synthetic_dataset(const SynthOptions& o, std::ostream& log) {
   if (o.ids < 4) throw Error("a synthetic dataset needs at least 4 identities");
   if (o.out.empty()) throw Error("no output folder given");
   if (o.max_images_per_camera < 2) throw Error("max images per camera must be at least 2");
+  if (o.look != "classic" && o.look != "varied")
+    throw Error("unknown look '" + o.look + "' (expected classic or varied)");
+  const Backgrounds backgrounds = read_backgrounds(o.backgrounds);
   const auto cameras_of = [&](int release) { return o.cameras > 0 ? o.cameras : release; };
   if (o.layout == "market1501")
     return write_market_like(o, o.out + "/Market-1501-v15.09.15", cameras_of(6), true, ".jpg",
-                             false, log);
+                             false, backgrounds, log);
   if (o.layout == "dukemtmc")
-    return write_market_like(o, o.out + "/DukeMTMC-reID", cameras_of(8), false, ".jpg", false, log);
+    return write_market_like(o, o.out + "/DukeMTMC-reID", cameras_of(8), false, ".jpg", false,
+                             backgrounds, log);
   if (o.layout == "cuhk03np") {
-    write_market_like(o, o.out + "/cuhk03-np/labeled", cameras_of(2), false, ".png", false, log);
+    write_market_like(o, o.out + "/cuhk03-np/labeled", cameras_of(2), false, ".png", false,
+                      backgrounds, log);
     return write_market_like(o, o.out + "/cuhk03-np/detected", cameras_of(2), false, ".png", true,
-                             log);
+                             backgrounds, log);
   }
-  if (o.layout == "msmt17") return write_msmt17(o, o.out + "/MSMT17_V1", cameras_of(15), log);
+  if (o.layout == "msmt17")
+    return write_msmt17(o, o.out + "/MSMT17_V1", cameras_of(15), backgrounds, log);
   throw Error("unknown layout '" + o.layout +
               "' (expected market1501, dukemtmc, cuhk03np or msmt17)");
 }

@@ -18,6 +18,12 @@ struct SynthOptions {
   int distractors = 0;                // gallery-only images (pid 0 in Market, extra ids elsewhere)
   int junk = 0;                       // Market's pid -1 images
   uint64_t seed = 0;
+  // "classic": the cameras of make_camera; "varied": vary_camera's side light, casts,
+  // saturation, motion blur, compression, misframed boxes, neighbours and occluders.
+  std::string look = "classic";
+  // Images or videos whose backgrounds the crops are cut from (a video gives its background
+  // plate, train/background_plate): a site's own scenery. Empty: procedural backgrounds.
+  std::vector<std::string> backgrounds;
 };
 
 struct SynthSummary {
@@ -27,8 +33,8 @@ struct SynthSummary {
 
 std::vector<std::string> synth_layouts();
 
-// Writes the dataset; hat::Error for an unknown layout, too few identities or an unwritable
-// folder.
+// Writes the dataset; hat::Error for an unknown layout or look, too few identities, an unreadable
+// background file (named) or an unwritable folder.
 SynthSummary write_synthetic_dataset(const SynthOptions& options, std::ostream& log);
 
 }  // namespace hat

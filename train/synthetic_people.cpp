@@ -4,6 +4,7 @@
 #include <cmath>
 #include <random>
 
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 namespace hat {
@@ -86,32 +87,139 @@ Camera make_camera(uint64_t seed) {
   return c;
 }
 
+Camera vary_camera(Camera c, uint64_t seed, std::shared_ptr<const std::vector<cv::Mat>> backdrops) {
+  Rng rng(seed * 6364136223846793005ULL + 1442695040888963407ULL);
+  // Casts and exposure of real cameras: white balance off by up to 30 %, dim to bright.
+  c.cast = cv::Scalar(uniform(rng, 0.7, 1.3), uniform(rng, 0.8, 1.2), uniform(rng, 0.7, 1.3));
+  c.gain = uniform(rng, 0.55, 1.35);
+  c.blur = uniform(rng, 0.0, 2.0);
+  c.light = uniform(rng, 0.0, 0.45);
+  c.saturation = uniform(rng, 0.55, 1.3);
+  c.motion_blur = pick(rng, 3) == 0 ? uniform(rng, 0.05, 0.2) : 0.0;
+  c.jpeg_quality = pick(rng, 2) == 0 ? 30 + pick(rng, 60) : 0;
+  c.box_jitter = uniform(rng, 0.04, 0.12);
+  c.neighbour = uniform(rng, 0.1, 0.3);
+  c.occlusion = uniform(rng, 0.1, 0.4);
+  c.varied_occluders = true;
+  c.backdrops = std::move(backdrops);
+  return c;
+}
+
+void composite_sprite(cv::Mat& scene, const PersonSprite& sprite, cv::Point at) {
+  const cv::Rect where(at, sprite.colour.size());
+  const cv::Rect dst = where & cv::Rect(0, 0, scene.cols, scene.rows);
+  if (dst.empty()) return;
+  const cv::Rect src = dst - where.tl();
+  cv::Mat alpha3;
+  cv::merge(std::vector<cv::Mat>(3, sprite.alpha(src)), alpha3);
+  cv::Mat region = scene(dst);
+  region = region.mul(cv::Scalar::all(1.0) - alpha3) + sprite.colour(src);
+}
+
 namespace {
+
+// A patch of one of the real backgrounds, `size` large, at a random place and scale.
+cv::Mat backdrop_patch(const std::vector<cv::Mat>& backdrops, cv::Size size, Rng& rng) {
+  const cv::Mat& plate =
+      backdrops[static_cast<size_t>(pick(rng, static_cast<int>(backdrops.size())))];
+  const double aspect = static_cast<double>(size.width) / size.height;
+  int ph = std::min(plate.rows, static_cast<int>(plate.rows * uniform(rng, 0.12, 0.45)));
+  int pw = static_cast<int>(ph * aspect);
+  if (pw > plate.cols) {
+    pw = plate.cols;
+    ph = std::max(1, static_cast<int>(pw / aspect));
+  }
+  const cv::Rect patch(pick(rng, plate.cols - pw + 1), pick(rng, plate.rows - ph + 1), pw, ph);
+  cv::Mat out;
+  cv::resize(plate(patch), out, size, 0, 0, ph > size.height ? cv::INTER_AREA : cv::INTER_LINEAR);
+  if (pick(rng, 2) == 0) cv::flip(out, out, 1);
+  return out;
+}
+
+// The varied look's occluders: a bar across the top or bottom (the classic one), a pole, or a
+// piece of the scene itself in front of the person.
+void occlude(cv::Mat& img, const Camera& cam, cv::Rect box, Rng& rng) {
+  const int kind = pick(rng, 3);
+  if (kind == 0) {
+    const int oh = static_cast<int>(box.height * uniform(rng, 0.15, 0.4));
+    const bool bottom = pick(rng, 2) == 0;
+    cv::rectangle(
+        img, cv::Rect(0, bottom ? box.br().y - oh : 0, img.cols, bottom ? img.rows : box.y + oh),
+        mix(colour(rng), cam.background_bottom, 0.5), -1);
+  } else if (kind == 1) {
+    const int pw = std::max(2, static_cast<int>(box.width * uniform(rng, 0.08, 0.25)));
+    const int x = box.x + pick(rng, std::max(1, box.width - pw));
+    cv::rectangle(img, cv::Rect(x, 0, pw, img.rows), mix(colour(rng), cv::Scalar::all(80), 0.6),
+                  -1);
+  } else {
+    const int oh = static_cast<int>(box.height * uniform(rng, 0.2, 0.45));
+    const cv::Rect part(0, box.br().y - oh, img.cols, img.rows - (box.br().y - oh));
+    const cv::Mat piece =
+        cam.backdrops && !cam.backdrops->empty()
+            ? backdrop_patch(*cam.backdrops, part.size(), rng)
+            : cv::Mat(part.size(), img.type(), mix(colour(rng), cam.background_bottom, 0.7));
+    piece.copyTo(img(part));
+  }
+}
 
 // The person over the camera's background; `matte`: over a flat `flat` background, without the
 // scene's clutter and occluders and without the camera's light, cast and noise, so that two such
-// renders over two flats give the person's colour and coverage (render_person_sprite).
+// renders over two flats give the person's colour and coverage (render_person_sprite). The varied
+// look draws from a generator of its own, so that the classic look renders what it always did.
 cv::Mat draw_person(const Identity& id, const Camera& cam, uint64_t seed, cv::Size size, bool matte,
                     double flat) {
   Rng rng(seed);
+  Rng vary(seed * 2862933555777941757ULL + 3037000493ULL);
   // Draw at a camera-dependent resolution, then bring to the output size: distant cameras blur.
   const int h = std::max(48, static_cast<int>(std::lround(256 * cam.scale))),
             w = std::max(24, h / 2);
-  cv::Mat img(h, w, CV_8UC3);
-  for (int y = 0; y < h; ++y)
-    img.row(y).setTo(
-        matte ? cv::Scalar::all(flat)
-              : mix(cam.background_top, cam.background_bottom, static_cast<double>(y) / h));
-  Rng texture(static_cast<uint64_t>(cam.texture_seed) * 31 + seed % 5);
-  for (int i = 0; i < (matte ? 0 : 6); ++i) {  // background clutter
-    const cv::Point c(pick(texture, w), pick(texture, h));
-    cv::ellipse(img, c, cv::Size(3 + pick(texture, w / 3), 3 + pick(texture, h / 6)), 0, 0, 360,
-                mix(cam.background_bottom, colour(texture), 0.35), -1);
+  // Misframed boxes need scene around the crop: a margin that the final crop moves within.
+  const double jitter = matte ? 0.0 : cam.box_jitter;
+  const int mx = jitter > 0 ? static_cast<int>(std::ceil(1.5 * jitter * w)) + 1 : 0,
+            my = jitter > 0 ? static_cast<int>(std::ceil(1.5 * jitter * h)) + 1 : 0;
+  const int W = w + 2 * mx, H = h + 2 * my;
+  const cv::Rect box(mx, my, w, h);  // the person's box in the canvas
+  const bool backdrop = !matte && cam.backdrops && !cam.backdrops->empty();
+  cv::Mat img(H, W, CV_8UC3);
+  if (backdrop) {
+    img = backdrop_patch(*cam.backdrops, img.size(), vary);
+  } else {
+    for (int y = 0; y < H; ++y)
+      img.row(y).setTo(matte ? cv::Scalar::all(flat)
+                             : mix(cam.background_top, cam.background_bottom,
+                                   std::clamp(static_cast<double>(y - my) / h, 0.0, 1.0)));
+    Rng texture(static_cast<uint64_t>(cam.texture_seed) * 31 + seed % 5);
+    for (int i = 0; i < (matte ? 0 : 6); ++i) {  // background clutter
+      const cv::Point c(pick(texture, W), pick(texture, H));
+      cv::ellipse(img, c, cv::Size(3 + pick(texture, W / 3), 3 + pick(texture, H / 6)), 0, 0, 360,
+                  mix(cam.background_bottom, colour(texture), 0.35), -1);
+    }
   }
+  // Someone beside the person, behind or in front, as in crops of a crowd.
+  const bool neighbour = !matte && cam.neighbour > 0 && uniform(vary, 0, 1) < cam.neighbour;
+  const bool neighbour_behind = neighbour && pick(vary, 5) < 3;
+  PersonSprite other;
+  cv::Point other_at;
+  if (neighbour) {
+    Camera flat_cam;
+    flat_cam.scale = cam.scale;
+    other = render_person_sprite(make_identity(vary()), flat_cam, vary(), cv::Size(w, h));
+    const int side = pick(vary, 2) == 0 ? -1 : 1;
+    other_at = cv::Point(mx + static_cast<int>(side * uniform(vary, 0.45, 0.8) * w),
+                         my + static_cast<int>(uniform(vary, -0.08, 0.12) * h));
+  }
+  auto draw_other = [&] {
+    cv::Mat f;
+    img.convertTo(f, CV_32FC3);
+    composite_sprite(f, other, other_at);
+    f.convertTo(img, CV_8UC3);
+  };
+  if (neighbour_behind) draw_other();
+
   const double s = h / 256.0;
-  const double cx = w / 2.0 + uniform(rng, -0.06, 0.06) * w;
+  const double cx = mx + w / 2.0 + uniform(rng, -0.06, 0.06) * w;
   const double body_h = 230 * s * id.height * uniform(rng, 0.95, 1.02);
-  const double top_y = h - body_h - 8 * s + uniform(rng, -4, 4) * s;
+  const double top_y = my + h - body_h - 8 * s + uniform(rng, -4, 4) * s;
   auto P = [&](double x, double y) {
     return cv::Point(static_cast<int>(cx + x * s * id.width),
                      static_cast<int>(top_y + y * body_h / 230));
@@ -133,17 +241,18 @@ cv::Mat draw_person(const Identity& id, const Camera& cam, uint64_t seed, cv::Si
     std::vector<cv::Point> poly = {P(-20, hip - 10), P(20, hip - 10), P(30, 165), P(-30, 165)};
     cv::fillConvexPoly(skirt, poly, 255);
   }
+  const cv::Rect all(0, 0, W, H);
   cv::Mat legs_skin = mask.clone();
   if (id.bottom_style == 0) {
-    paint(img, mask, id.bottom, id.bottom, 0, cv::Rect(0, 0, w, h));
+    paint(img, mask, id.bottom, id.bottom, 0, all);
   } else {
     cv::Mat upper = cv::Mat::zeros(img.size(), CV_8UC1);
-    cv::rectangle(upper, cv::Rect(0, 0, w, P(0, id.bottom_style == 1 ? 155 : 120).y), 255, -1);
-    paint(img, legs_skin, id.skin, id.skin, 0, cv::Rect(0, 0, w, h));
+    cv::rectangle(upper, cv::Rect(0, 0, W, P(0, id.bottom_style == 1 ? 155 : 120).y), 255, -1);
+    paint(img, legs_skin, id.skin, id.skin, 0, all);
     cv::Mat shorts;
     cv::bitwise_and(mask, upper, shorts);
-    paint(img, shorts, id.bottom, id.bottom, 0, cv::Rect(0, 0, w, h));
-    paint(img, skirt, id.bottom, id.bottom, 0, cv::Rect(0, 0, w, h));
+    paint(img, shorts, id.bottom, id.bottom, 0, all);
+    paint(img, skirt, id.bottom, id.bottom, 0, all);
   }
   for (int side : {-1, 1}) {
     const double dx = side * (facing == 2 ? 4 : 10) + side * swing;
@@ -182,12 +291,17 @@ cv::Mat draw_person(const Identity& id, const Camera& cam, uint64_t seed, cv::Si
   if (id.long_hair)
     cv::rectangle(img, cv::Rect(head + cv::Point(-r, 0), head + cv::Point(r, r + r / 2)), id.hair,
                   -1);
+  if (neighbour && !neighbour_behind) draw_other();
   // Partial occlusion by something in the scene.
   if (uniform(rng, 0, 1) < cam.occlusion && !matte) {
-    const int oh = static_cast<int>(h * uniform(rng, 0.15, 0.35));
-    const bool bottom = pick(rng, 2) == 0;
-    cv::rectangle(img, cv::Rect(0, bottom ? h - oh : 0, w, oh),
-                  mix(colour(rng), cam.background_bottom, 0.5), -1);
+    if (cam.varied_occluders) {
+      occlude(img, cam, box, vary);
+    } else {
+      const int oh = static_cast<int>(h * uniform(rng, 0.15, 0.35));
+      const bool bottom = pick(rng, 2) == 0;
+      cv::rectangle(img, cv::Rect(0, bottom ? h - oh : 0, w, oh),
+                    mix(colour(rng), cam.background_bottom, 0.5), -1);
+    }
   }
   // The camera: illumination, colour cast, blur, resampling and sensor noise.
   cv::Mat f;
@@ -195,7 +309,40 @@ cv::Mat draw_person(const Identity& id, const Camera& cam, uint64_t seed, cv::Si
   const double gain = matte ? 1.0 : cam.gain * uniform(rng, 0.92, 1.08);
   if (!matte)
     cv::multiply(f, cv::Scalar(cam.cast[0] * gain, cam.cast[1] * gain, cam.cast[2] * gain), f);
+  if (!matte && cam.light > 0) {  // light from one side: brighter there, darker opposite
+    const double angle = uniform(vary, 0, 2 * M_PI), strength = cam.light * uniform(vary, 0.5, 1);
+    cv::Mat ramp(f.size(), CV_32F);
+    for (int y = 0; y < H; ++y)
+      for (int x = 0; x < W; ++x)
+        ramp.at<float>(y, x) =
+            static_cast<float>(1 + strength * ((x - W / 2.0) / W * std::cos(angle) +
+                                               (y - H / 2.0) / H * std::sin(angle)));
+    cv::Mat ramp3;
+    cv::merge(std::vector<cv::Mat>(3, ramp), ramp3);
+    f = f.mul(ramp3);
+  }
+  if (!matte && cam.saturation != 1.0) {  // towards or away from each pixel's grey
+    cv::Mat grey;
+    cv::transform(f, grey, cv::Matx13f(1 / 3.f, 1 / 3.f, 1 / 3.f));
+    cv::Mat grey3;
+    cv::merge(std::vector<cv::Mat>(3, grey), grey3);
+    f = grey3 + (f - grey3) * cam.saturation;
+  }
+  if (!matte && cam.motion_blur > 0) {
+    const int length = std::max(1, static_cast<int>(std::lround(cam.motion_blur * W)));
+    cv::blur(f, f, cv::Size(length, 1));
+  }
   if (cam.blur > 0.2) cv::GaussianBlur(f, f, cv::Size(0, 0), cam.blur);
+  if (jitter > 0) {  // the detector's box: off-centre and a little too large or too small
+    const double scale = uniform(vary, 1 - jitter, 1 + jitter);
+    const double cx0 = mx + w / 2.0 + uniform(vary, -jitter, jitter) * w,
+                 cy0 = my + h / 2.0 + uniform(vary, -jitter, jitter) * h / 2;
+    const cv::Rect crop =
+        cv::Rect(static_cast<int>(cx0 - w * scale / 2), static_cast<int>(cy0 - h * scale / 2),
+                 static_cast<int>(w * scale), static_cast<int>(h * scale)) &
+        cv::Rect(0, 0, W, H);
+    f = f(crop).clone();
+  }
   cv::resize(f, f, size, 0, 0, f.rows > size.height ? cv::INTER_AREA : cv::INTER_LINEAR);
   if (matte) return f;
   cv::Mat noise(f.size(), f.type());
@@ -204,6 +351,11 @@ cv::Mat draw_person(const Identity& id, const Camera& cam, uint64_t seed, cv::Si
   f += noise;
   cv::Mat out;
   f.convertTo(out, CV_8UC3);
+  if (cam.jpeg_quality > 0) {  // the camera's stream is compressed before anyone crops it
+    std::vector<uchar> bytes;
+    cv::imencode(".jpg", out, bytes, {cv::IMWRITE_JPEG_QUALITY, cam.jpeg_quality});
+    out = cv::imdecode(bytes, cv::IMREAD_COLOR);
+  }
   return out;
 }
 

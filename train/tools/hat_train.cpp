@@ -347,9 +347,18 @@ int cmd_synth(const std::vector<std::string>& args) {
       .option("images-per-camera", "N", "at most, per identity and camera", "3")
       .option("distractors", "N", "gallery-only distractor images", "0")
       .option("junk", "N", "Market junk images (identity -1)", "0")
+      .option("look", "LOOK",
+              "classic, or varied: side light, wider casts, saturation, motion blur, compression, "
+              "misframed boxes, neighbours, poles and scene occluders",
+              "classic")
+      .repeated("background", "FILE",
+                "an image or video (its background plate) to cut the crops' backgrounds from, "
+                "e.g. the site's own video; may be repeated")
       .option("seed", "S", "random seed", "0");
   if (!p.parse(args)) return 0;
   hat::SynthOptions o;
+  o.look = p.get("look");
+  o.backgrounds = p.get_all("background");
   o.layout = p.get("layout");
   o.out = p.get("out");
   o.ids = p.get_int("ids", 4, 1000000);
