@@ -78,6 +78,8 @@ torch::Tensor read_npy(const std::string& path) {
   const uint64_t data_bytes = file_size - data_at;
   uint64_t count = 1;
   bool too_large = false;
+  // Strides are products of the non-zero dimensions, also for an empty array: they must fit.
+  int64_t strides = 1;
   for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
     if (it->length() > 15)
       throw bad("shape dimension " + it->str().substr(0, 20) + " is too large");
@@ -85,6 +87,8 @@ torch::Tensor read_npy(const std::string& path) {
     shape.push_back(d);
     if (d != 0 && count > data_bytes / static_cast<uint64_t>(d)) too_large = true;
     count *= static_cast<uint64_t>(d);
+    if (d != 0 && __builtin_mul_overflow(strides, d, &strides))
+      throw bad("its shape's dimensions multiply beyond 64 bits");
   }
   if (std::find(shape.begin(), shape.end(), 0) != shape.end()) {  // an empty array
     too_large = false;
