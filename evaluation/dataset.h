@@ -5,6 +5,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hat {
@@ -19,6 +20,10 @@ struct ReidDataset {
   std::string name;
   std::string root;
   std::vector<ImageRecord> train, query, gallery;
+  // Pairs of training pids known to be different people that look alike (co-occurring
+  // tracklets of a site, hat-train adapt): the trainer batches them side by side as hard
+  // negatives. Empty for the public releases.
+  std::vector<std::pair<int, int>> hard_negatives;
 
   int num_train_ids() const;
 };

@@ -89,6 +89,45 @@ TEST(PkSampler, EveryBatchHoldsPIdentitiesOfKImages) {
   EXPECT_NE(PkSampler(labels, 4, 4, 43).epoch(0), batches);
 }
 
+TEST(PkSampler, HardNegativesAreBatchedSideBySide) {
+  // 12 identities of 4 images; 0-1, 2-3, ... 10-11 are hard negative pairs (label 12 has no
+  // image, so the pairs must survive the compaction of labels). With equal image counts every
+  // member's partner has images left whenever the member does, so every batch is made of whole
+  // pairs; without the pairs, plain P x K sampling splits most of them.
+  std::vector<int> labels;
+  std::vector<std::pair<int, int>> pairs;
+  for (int id = 0; id < 12; ++id) {
+    for (int i = 0; i < 4; ++i) labels.push_back(id == 11 ? 13 : id);
+    if (id % 2 == 1) pairs.emplace_back(id - 1, id == 11 ? 13 : id);
+  }
+  auto partner = [](int id) { return id == 13 ? 10 : id == 10 ? 13 : id ^ 1; };
+  auto split_pairs = [&](const std::vector<std::vector<int>>& batches) {
+    int split = 0;
+    for (const auto& batch : batches) {
+      std::set<int> ids;
+      for (int i : batch) ids.insert(labels[i]);
+      EXPECT_EQ(ids.size(), 4u);
+      for (int id : ids) split += ids.count(partner(id)) == 0;
+    }
+    return split;
+  };
+  const PkSampler hard(labels, 4, 2, 7, pairs);
+  for (int epoch = 0; epoch < 5; ++epoch) {
+    const auto batches = hard.epoch(epoch);
+    EXPECT_EQ(batches.size(), 6u);  // 24 groups of K = 2, four per batch
+    EXPECT_EQ(split_pairs(batches), 0) << "epoch " << epoch;
+    EXPECT_EQ(hard.epoch(epoch), batches);  // still a function of (seed, epoch)
+  }
+  EXPECT_GT(split_pairs(PkSampler(labels, 4, 2, 7).epoch(0)), 6);
+}
+
+TEST(PkSampler, AHardNegativeOfAnUnknownIdentityIsAnError) {
+  const std::vector<int> labels = {0, 0, 1, 1, 2, 2};
+  EXPECT_THROW(PkSampler(labels, 2, 2, 0, {{0, 5}}), Error);
+  EXPECT_THROW(PkSampler(labels, 2, 2, 0, {{1, 1}}), Error);
+  EXPECT_NO_THROW(PkSampler(labels, 2, 2, 0, {{0, 2}}));
+}
+
 TEST(PkSampler, TooFewIdentitiesIsAnError) {
   EXPECT_THROW(PkSampler({0, 0, 1}, 4, 2, 0), std::exception);
 }

@@ -7,7 +7,8 @@
 
 namespace hat {
 
-PkSampler::PkSampler(std::vector<int> labels, int p, int k, uint64_t seed)
+PkSampler::PkSampler(std::vector<int> labels, int p, int k, uint64_t seed,
+                     const std::vector<std::pair<int, int>>& hard_negatives)
     : p_(p), k_(k), seed_(seed) {
   if (p < 2 || k < 1) throw Error("P x K sampling needs P >= 2 and K >= 1");
   for (size_t i = 0; i < labels.size(); ++i) {
@@ -15,12 +16,32 @@ PkSampler::PkSampler(std::vector<int> labels, int p, int k, uint64_t seed)
     if (static_cast<size_t>(labels[i]) >= by_identity_.size()) by_identity_.resize(labels[i] + 1);
     by_identity_[labels[i]].push_back(static_cast<int>(i));
   }
+  // Labels with no image are left out; `index` maps a label to its place among the rest.
+  std::vector<int> index(by_identity_.size(), -1);
+  int kept = 0;
+  for (size_t label = 0; label < by_identity_.size(); ++label)
+    if (!by_identity_[label].empty()) index[label] = kept++;
   by_identity_.erase(std::remove_if(by_identity_.begin(), by_identity_.end(),
                                     [](const auto& v) { return v.empty(); }),
                      by_identity_.end());
   if (static_cast<int>(by_identity_.size()) < p)
     throw Error("P x K sampling needs at least P = " + std::to_string(p) +
                 " identities, the data has " + std::to_string(by_identity_.size()));
+  partners_.resize(by_identity_.size());
+  auto known = [&](int label) {
+    return label >= 0 && static_cast<size_t>(label) < index.size() && index[label] >= 0;
+  };
+  for (const auto& [a, b] : hard_negatives) {
+    if (!known(a) || !known(b) || a == b)
+      throw Error("hard negative pair (" + std::to_string(a) + ", " + std::to_string(b) +
+                  ") does not name two identities of the training data");
+    partners_[index[a]].push_back(index[b]);
+    partners_[index[b]].push_back(index[a]);
+  }
+  for (auto& list : partners_) {
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end()), list.end());
+  }
 }
 
 std::vector<std::vector<int>> PkSampler::epoch(int epoch) const {
@@ -47,9 +68,11 @@ std::vector<std::vector<int>> PkSampler::epoch(int epoch) const {
   std::vector<std::vector<int>> batches;
   while (static_cast<int>(available.size()) >= p_) {
     std::shuffle(available.begin(), available.end(), rng);
+    std::vector<int> members(available.begin(), available.begin() + p_);
+    if (!hard_negatives_empty()) members = with_partners(available, rng);
     std::vector<int> batch;
-    for (int i = 0; i < p_; ++i) {
-      auto& g = groups[available[i]];
+    for (int id : members) {
+      auto& g = groups[id];
       batch.insert(batch.end(), g.back().begin(), g.back().end());
       g.pop_back();
     }
@@ -59,6 +82,34 @@ std::vector<std::vector<int>> PkSampler::epoch(int epoch) const {
                     available.end());
   }
   return batches;
+}
+
+bool PkSampler::hard_negatives_empty() const {
+  return std::all_of(partners_.begin(), partners_.end(), [](const auto& l) { return l.empty(); });
+}
+
+std::vector<int> PkSampler::with_partners(const std::vector<int>& available,
+                                          std::mt19937_64& rng) const {
+  // In the shuffled order, each identity taken is followed by one of its hard negatives that
+  // still has images this epoch, drawn at random, while the batch has room.
+  std::vector<char> ready(partners_.size(), 0), taken(partners_.size(), 0);
+  for (int id : available) ready[id] = 1;
+  std::vector<int> members;
+  auto take = [&](int id) {
+    members.push_back(id);
+    taken[id] = 1;
+  };
+  for (size_t i = 0; i < available.size() && static_cast<int>(members.size()) < p_; ++i) {
+    const int id = available[i];
+    if (taken[id]) continue;
+    take(id);
+    if (static_cast<int>(members.size()) == p_) break;
+    std::vector<int> open;
+    for (int other : partners_[id])
+      if (ready[other] && !taken[other]) open.push_back(other);
+    if (!open.empty()) take(open[std::uniform_int_distribution<size_t>(0, open.size() - 1)(rng)]);
+  }
+  return members;
 }
 
 }  // namespace hat

@@ -136,7 +136,10 @@ nlohmann::json cluster_round(const std::string& model_path, const MinedSite& sit
           {"blocked", r.blocked}, {"merge_distance", merge}, {"model", model_path}};
 }
 
+// The tracklets' crops under their pseudo-identities (pid = label + 1); with `cannot_link`, the
+// pseudo-identities of co-occurring tracklets as hard negative pairs.
 ReidDataset pseudo_labelled(const MinedSite& site, const std::vector<int>& labels,
+                            const std::vector<std::pair<int, int>>& cannot_link,
                             const std::string& root) {
   ReidDataset data;
   data.name = "site";
@@ -144,6 +147,10 @@ ReidDataset pseudo_labelled(const MinedSite& site, const std::vector<int>& label
   for (size_t i = 0; i < site.tracklets.size(); ++i)
     for (const auto& crop : site.tracklets[i].crops)
       data.train.push_back({crop, labels[i] + 1, site.tracklets[i].camera});
+  for (const auto& [a, b] : cannot_link)
+    if (labels[static_cast<size_t>(a)] != labels[static_cast<size_t>(b)])
+      data.hard_negatives.emplace_back(labels[static_cast<size_t>(a)] + 1,
+                                       labels[static_cast<size_t>(b)] + 1);
   return data;
 }
 
@@ -209,6 +216,7 @@ nlohmann::json to_json(const AdaptConfig& c) {
           {"merge_distance", c.merge_distance},
           {"merge_quantile", c.merge_quantile},
           {"merge_within_camera", c.merge_within_camera},
+          {"hard_negative_batches", c.hard_negative_batches},
           {"target_false_match_rate", c.target_false_match_rate},
           {"train", to_json(c.train)},
           {"seed", c.seed},
@@ -234,6 +242,7 @@ AdaptConfig adapt_config_from_json(const nlohmann::json& j, const AdaptConfig& d
   read_setting(j, "merge_distance", c.merge_distance, kWhat);
   read_setting(j, "merge_quantile", c.merge_quantile, kWhat);
   read_setting(j, "merge_within_camera", c.merge_within_camera, kWhat);
+  read_setting(j, "hard_negative_batches", c.hard_negative_batches, kWhat);
   read_setting(j, "target_false_match_rate", c.target_false_match_rate, kWhat);
   if (j.contains("train")) c.train = train_config_from_json(j["train"], defaults.train);
   read_setting(j, "seed", c.seed, kWhat);
@@ -326,7 +335,11 @@ AdaptResult adapt_to_site(const AdaptConfig& c, bool resume, std::ostream& log) 
     tc.device = c.device;
     tc.progress = c.progress;
     Trainer trainer(
-        tc, pseudo_labelled(site, labels.at("labels").get<std::vector<int>>(), c.output), log);
+        tc,
+        pseudo_labelled(site, labels.at("labels").get<std::vector<int>>(),
+                        c.hard_negative_batches ? cannot_link : std::vector<std::pair<int, int>>{},
+                        c.output),
+        log);
     trainer.run(continuing && exists(dir + "/last.hat"));
     current = dir + "/model.hat";
   }

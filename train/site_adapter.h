@@ -45,6 +45,10 @@ struct AdaptConfig {
   // Whether tracklets of one camera may merge (a person coming back); off, only tracklets of
   // different cameras merge, and tracklets of one camera stay apart.
   bool merge_within_camera = false;
+  // Whether training batches put the pseudo-identities of co-occurring tracklets side by side,
+  // as hard negatives for the triplet loss (PkSampler). Off by default: measured mixed on the
+  // synthetic sites (docs/BENCHMARKS.md, "Hard-negative batches").
+  bool hard_negative_batches = false;
   double target_false_match_rate = 0.01;
   TrainConfig train;  // the recipe per round; epochs, output, init, seed and preset are set here
   uint64_t seed = 0;

@@ -14,13 +14,34 @@ namespace hat {
 
 namespace {
 
-std::vector<int> relabel(const std::vector<ImageRecord>& images) {
+// Training labels 0..N-1 in the order of the identities' pids.
+std::map<int, int> label_of_pid(const std::vector<ImageRecord>& images) {
   std::map<int, int> ids;
   for (const auto& r : images) ids.emplace(r.pid, 0);
   int next = 0;
   for (auto& [pid, label] : ids) label = next++;
+  return ids;
+}
+
+std::vector<int> relabel(const std::vector<ImageRecord>& images) {
+  const auto ids = label_of_pid(images);
   std::vector<int> labels;
-  for (const auto& r : images) labels.push_back(ids[r.pid]);
+  for (const auto& r : images) labels.push_back(ids.at(r.pid));
+  return labels;
+}
+
+// The hard negative pairs of pids as pairs of training labels.
+std::vector<std::pair<int, int>> relabel_pairs(const std::vector<ImageRecord>& images,
+                                               const std::vector<std::pair<int, int>>& pids) {
+  const auto ids = label_of_pid(images);
+  std::vector<std::pair<int, int>> labels;
+  for (const auto& [a, b] : pids) {
+    const auto ia = ids.find(a), ib = ids.find(b);
+    if (ia == ids.end() || ib == ids.end())
+      throw Error("hard negative pair (" + std::to_string(a) + ", " + std::to_string(b) +
+                  ") names an identity without training images");
+    labels.emplace_back(ia->second, ib->second);
+  }
   return labels;
 }
 
@@ -34,7 +55,8 @@ TrainLoader::TrainLoader(std::vector<ImageRecord> images, const PreprocessConfig
       labels_(relabel(images_)),
       preprocess_(preprocess),
       options_(options),
-      sampler_(labels_, options.p, options.k, options.seed),
+      sampler_(labels_, options.p, options.k, options.seed,
+               relabel_pairs(images_, options.hard_negatives)),
       log_(log) {
   if (options.threads < 1) throw Error("the loader needs at least one thread");
   if (options.slices < 1 || options.p % options.slices != 0)

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <future>
 #include <ostream>
+#include <utility>
 #include <vector>
 
 #include <torch/torch.h>
@@ -36,6 +37,8 @@ struct LoaderOptions {
   // slice_count). An image's augmentation depends on its place in the whole batch, so a slice
   // is the same whichever process loads it.
   int slices = 1, first_slice = 0, slice_count = 1;
+  // Pairs of identities (pids) that are different people, batched side by side (PkSampler).
+  std::vector<std::pair<int, int>> hard_negatives;
 };
 
 class TrainLoader {

@@ -106,6 +106,7 @@ void Trainer::build() {
   lo.seed = config_.seed;
   lo.augment = config_.augment;
   lo.augmentation = config_.augmentation;
+  lo.hard_negatives = data_.hard_negatives;
   const int world = group_ ? group_->world_size() : 1;
   lo.slices = world * config_.grad_accumulation;
   lo.slice_count = config_.grad_accumulation;
