@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 #include "base/file_io.h"
+#include "model/pickle_check.h"
 #include "model/zip_container.h"
 
 namespace hat {
@@ -43,7 +44,13 @@ c10::impl::GenericDict parse_torch_save_dict(const std::vector<char>& bytes,
       throw Error(path + ": a legacy (pre-1.6) torch.save file; " + kConvertHint);
     throw Error(path + ": not a torch.save file (no zip header)");
   }
-  check_zip_container(bytes, path);  // LibTorch's zip reader trusts the archive's offsets
+  // LibTorch's zip reader trusts the archive's offsets, its unpickler the pickle's lengths.
+  for (const ZipEntry& entry : check_zip_container(bytes, path)) {
+    const size_t slash = entry.name.rfind('/');
+    if (entry.stored && entry.name.substr(slash == std::string::npos ? 0 : slash + 1) == "data.pkl")
+      check_pickle_lengths(bytes.data() + entry.data, static_cast<size_t>(entry.size),
+                           path + ": " + entry.name);
+  }
   c10::IValue value;
   try {
     value = torch::pickle_load(bytes);

@@ -37,7 +37,7 @@ class Bytes {
 
 }  // namespace
 
-void check_zip_container(const std::vector<char>& bytes, const std::string& path) {
+std::vector<ZipEntry> check_zip_container(const std::vector<char>& bytes, const std::string& path) {
   const Bytes z(bytes, path);
   // The end record: 22 bytes and a comment of up to 64 KiB, found from the end.
   if (z.size() < 22) z.fail("too short for an end record");
@@ -63,11 +63,13 @@ void check_zip_container(const std::vector<char>& bytes, const std::string& path
   if (dir > dir_end_limit || dir_size > dir_end_limit - dir)
     z.fail("the central directory lies outside the file");
   if (entries > dir_size / 46) z.fail("more entries than the central directory holds");
+  std::vector<ZipEntry> listing;
   uint64_t at = dir;
   for (uint64_t i = 0; i < entries; ++i) {
     z.need(at, 46, "a central directory entry");
     if (at + 46 > dir + dir_size || z.le(at, 4) != kCentralHeader)
       z.fail("a bad central directory entry");
+    const uint64_t method = z.le(at + 10, 2);
     uint64_t compressed = z.le(at + 20, 4), uncompressed = z.le(at + 24, 4);
     const uint64_t name = z.le(at + 28, 2), extra = z.le(at + 30, 2), comment = z.le(at + 32, 2);
     uint64_t local = z.le(at + 42, 4);
@@ -86,13 +88,16 @@ void check_zip_container(const std::vector<char>& bytes, const std::string& path
       }
       e += 4 + length;
     }
-    (void)uncompressed;  // read only because the zip64 field order puts it first
+    if (method == 0 ? uncompressed != compressed : uncompressed / 1032 > compressed)
+      z.fail("an entry's size does not fit its data");
     z.need(local, 30, "a local header");
     if (local + 30 > dir || z.le(local, 4) != kLocalHeader) z.fail("a bad local header");
     const uint64_t data = local + 30 + z.le(local + 26, 2) + z.le(local + 28, 2);
     if (data > dir || compressed > dir - data) z.fail("an entry's data runs past the directory");
+    listing.push_back({std::string(bytes.data() + at + 46, name), method == 0, data, compressed});
     at = next;
   }
+  return listing;
 }
 
 }  // namespace hat

@@ -11,6 +11,7 @@
 #include "base/file_io.h"
 #include "model/checkpoint.h"
 #include "model/model_loader.h"
+#include "model/pickle_check.h"
 #include "tests/test_env.h"
 
 namespace hat {
@@ -181,6 +182,92 @@ TEST(ModelFile, EveryFuzzRegressionInputIsAOneLineErrorNamingTheFile) {
     }
   }
   EXPECT_GE(inputs, 2);
+}
+
+}  // namespace
+}  // namespace hat
+
+namespace hat {
+namespace {
+
+std::string from_hex(const std::string& hex) {
+  std::string bytes;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+  return bytes;
+}
+
+std::string pickle_error(const std::string& pickle) {
+  try {
+    check_pickle_lengths(pickle.data(), pickle.size(), "x.pth: archive/data.pkl");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// What Python's pickle writes of {'name': 'hello', 'raw': b'ab', 'n': [1, 300000, 2.5],
+// 't': ('x' * 70, None)} at protocol 2 (BINUNICODE, GLOBAL's lines, REDUCE) and 4 (FRAME,
+// SHORT_BINUNICODE, SHORT_BINBYTES, MEMOIZE): the independent oracle of the opcode table. The
+// 70 x's follow the opcode at offset 122 (protocol 2: BINUNICODE, 4-byte length) and 68 (protocol
+// 4: SHORT_BINUNICODE, 1-byte length, inside a FRAME of 135 bytes at offset 2).
+const std::string kSeventyX = std::string(70, 'x');
+const std::string kProtocol2 =
+    from_hex(
+        "80027d71002858040000006e616d657101580500000068656c6c6f710258030000007261777103635f"
+        "636f646563730a656e636f64650a710458020000006162710558060000006c6174696e3171068671"
+        "0752710858010000006e71095d710a284b014ae093040047400400000000000065580100000074710b"
+        "5846000000") +
+    kSeventyX + from_hex("710c4e86710d752e");
+const std::string kProtocol4 =
+    from_hex(
+        "80049587000000000000007d94288c046e616d65948c0568656c6c6f948c037261779443026162948c"
+        "016e945d94284b014ae0930400474004000000000000658c0174948c46") +
+    kSeventyX + from_hex("944e8694752e");
+
+TEST(PickleCheck, PicklesAsPythonWritesThemPass) {
+  ASSERT_EQ(kProtocol2.size(), 205u);
+  ASSERT_EQ(kProtocol4.size(), 146u);
+  EXPECT_EQ(pickle_error(kProtocol2), "");
+  EXPECT_EQ(pickle_error(kProtocol4), "");
+}
+
+TEST(PickleCheck, ALengthBeyondTheEndIsRefusedWithWhereAndHowMuch) {
+  std::string damaged = kProtocol2;
+  damaged.replace(123, 4, "\xff\xff\xff\xff");  // BINUNICODE's length: 4 GiB - 1
+  EXPECT_EQ(pickle_error(damaged),
+            "x.pth: archive/data.pkl: corrupt or truncated pickle (the opcode at offset 122 "
+            "declares 4294967295 bytes, 78 are left)");
+  damaged = kProtocol4;
+  damaged[3] = '\x88';  // the frame one byte longer than the rest of the pickle
+  EXPECT_EQ(pickle_error(damaged),
+            "x.pth: archive/data.pkl: corrupt or truncated pickle (the opcode at offset 2 "
+            "declares 136 bytes, 135 are left)");
+}
+
+TEST(PickleCheck, EveryCutInsideAStringIsRefused) {
+  for (size_t cut = 127; cut < 127 + 70; ++cut)  // protocol 2: the x's are bytes 127..196
+    EXPECT_EQ(pickle_error(kProtocol2.substr(0, cut)),
+              "x.pth: archive/data.pkl: corrupt or truncated pickle (the opcode at offset 122 "
+              "declares 70 bytes, " +
+                  std::to_string(cut - 127) + " are left)");
+  for (size_t cut = 11; cut < kProtocol4.size(); ++cut)  // protocol 4: the frame comes first
+    EXPECT_EQ(pickle_error(kProtocol4.substr(0, cut)),
+              "x.pth: archive/data.pkl: corrupt or truncated pickle (the opcode at offset 2 "
+              "declares 135 bytes, " +
+                  std::to_string(cut - 11) + " are left)");
+}
+
+// The fuzz input that made LibTorch zero-fill 4 GiB for a string it then found missing: refused
+// by the check, before LibTorch reads the pickle.
+TEST(PickleCheck, TheFourGibStringOfTheFuzzRegressionIsRefusedBeforeLibTorchReadsIt) {
+  const std::string path =
+      test::source_root() + "/tests/fuzz/regressions/model_file/pickle-string-length-4-gib";
+  const std::string error = load_error(path);
+  EXPECT_EQ(error.rfind(path + ": ", 0), 0u) << error;
+  EXPECT_NE(error.find("data.pkl: corrupt or truncated pickle (the opcode at offset"),
+            std::string::npos)
+      << error;
 }
 
 }  // namespace
