@@ -11,6 +11,7 @@
 
 #include <torch/torch.h>
 
+#include "gallery/random_embeddings.h"
 #include "gallery/sighting_index.h"
 #include "gallery/sqlite_gallery_store.h"
 
@@ -28,21 +29,6 @@ int64_t resident_bytes() {
   int64_t size = 0, resident = 0;
   statm >> size >> resident;
   return resident * sysconf(_SC_PAGESIZE);
-}
-
-std::vector<float> random_unit_rows(int64_t rows, int dim, std::mt19937& rng) {
-  std::normal_distribution<float> normal;
-  std::vector<float> out(static_cast<size_t>(rows * dim));
-  for (int64_t r = 0; r < rows; ++r) {
-    float* row = out.data() + r * dim;
-    double norm = 0;
-    for (int d = 0; d < dim; ++d) {
-      row[d] = normal(rng);
-      norm += static_cast<double>(row[d]) * row[d];
-    }
-    for (int d = 0; d < dim; ++d) row[d] = static_cast<float>(row[d] / std::sqrt(norm));
-  }
-  return out;
 }
 
 // Runs `body` repeatedly for about `seconds` (at least 3 times); the median seconds per run.

@@ -29,7 +29,21 @@ trap cleanup EXIT
 echo "== SQLite file"
 rm -f "$out/bench.db"*
 $tool bench-store --gallery "$out/bench.db" --seconds "$seconds" --json "$out/sqlite.json"
+python3 - "$out/bench.db" >"$out/size.txt" <<'PY'
+import os, sqlite3, sys
+path = sys.argv[1]
+db = sqlite3.connect(path)
+rows = db.execute("SELECT count(*) FROM sightings").fetchone()[0]
+db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the WAL's pages into the file, as at rest
+size = os.path.getsize(path)
+print(f"SQLite: {rows} sightings, {size} B, {size / rows:.0f} B per sighting (the whole file)")
+PY
 rm -f "$out/bench.db"*
 echo "== PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 $tool bench-store --gallery "postgresql://bench@127.0.0.1:$port/gallery" --seconds "$seconds" \
   --json "$out/postgresql.json"
+"${as_pg[@]}" "$bin/psql" -h "$dir" -p "$port" -U bench -d gallery -At -F ' ' -c "CHECKPOINT" -c \
+  "SELECT count(*), pg_total_relation_size('hat_sightings'), pg_database_size('gallery') FROM hat_sightings" |
+  awk 'NF == 3 { printf "PostgreSQL: %d sightings, %d B per sighting (table, indexes, TOAST), %d B per sighting (the whole database)\n", $1, $2 / $1, $3 / $1 }' \
+  >>"$out/size.txt"
+cat "$out/size.txt"
