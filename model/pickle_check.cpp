@@ -133,11 +133,24 @@ void check_pickle_lengths(const char* data, size_t size, const std::string& wher
                 std::to_string(at) + " declares " + std::to_string(length) + " bytes, " +
                 std::to_string(left) + " are left)");
   };
+  // Memo slots: LibTorch grows its memo table to the index a PUT names, so a damaged 4-byte
+  // index costs gigabytes. Picklers number their memo entries from 0 as they store them.
+  uint64_t stored = 0;
   size_t at = 0;
   while (at < size) {
-    const Layout l = layout_of(static_cast<unsigned char>(data[at]));
+    const unsigned char op = static_cast<unsigned char>(data[at]);
+    const Layout l = layout_of(op);
     const size_t opcode = at++;
     const size_t left = size - at;
+    if ((op == 'q' || op == 'r') && static_cast<size_t>(l.width) <= left) {  // BINPUT, LONG_BINPUT
+      const uint64_t index = little_endian(data + at, l.width);
+      if (index > stored)
+        throw Error(where + ": corrupt pickle (the opcode at offset " + std::to_string(opcode) +
+                    " stores memo entry " + std::to_string(index) + ", after " +
+                    std::to_string(stored) + " entries)");
+      if (index == stored) ++stored;
+    }
+    if (op == 0x94) ++stored;  // MEMOIZE: the next entry
     switch (l.arg) {
       case Arg::kStop:
       case Arg::kUnknown:

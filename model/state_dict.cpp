@@ -27,6 +27,24 @@ bool is_scalar_as_vector(const torch::Tensor& src, const torch::Tensor& target) 
   return target.dim() == 0 && src.dim() == 1 && src.numel() == 1;
 }
 
+// Whether every element the tensor's sizes, strides and offset reach lies inside its storage.
+// LibTorch's unpickler sets them as the file says without checking them against the data.
+bool fits_its_storage(const torch::Tensor& t) {
+  if (t.numel() == 0) return true;
+  if (t.storage_offset() < 0) return false;
+  int64_t last = t.storage_offset();
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    int64_t reach = 0;
+    if (t.stride(d) < 0 || __builtin_mul_overflow(t.size(d) - 1, t.stride(d), &reach) ||
+        __builtin_add_overflow(last, reach, &last))
+      return false;
+  }
+  int64_t bytes = 0;
+  return !__builtin_add_overflow(last, 1, &last) &&
+         !__builtin_mul_overflow(last, static_cast<int64_t>(t.element_size()), &bytes) &&
+         static_cast<uint64_t>(bytes) <= t.storage().nbytes();
+}
+
 }  // namespace
 
 std::string shape_string(c10::IntArrayRef sizes) {
@@ -82,6 +100,8 @@ StateDict to_state_dict(const c10::impl::GenericDict& dict, const std::string& p
       throw Error(path + ": entry '" + key +
                   "' is not a tensor (a training checkpoint rather than a state dict?); " +
                   kConvertHint);
+    if (!fits_its_storage(entry.value().toTensor()))
+      throw Error(path + ": entry '" + key + "' reaches beyond its data (a corrupt file)");
     if (key.rfind("module.", 0) == 0) key = key.substr(7);  // saved from DataParallel
     if (state.contains(key)) throw Error(path + ": duplicate key '" + key + "'");
     state.insert(key, entry.value().toTensor());

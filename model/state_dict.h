@@ -17,6 +17,9 @@ c10::impl::GenericDict parse_torch_save_dict(const std::vector<char>& bytes,
                                              const std::string& path);
 
 // A dict whose values are all tensors, as a StateDict (a leading "module." is stripped).
+// hat::Error naming `path` and the key for a non-string key, a value that is not a tensor, a
+// duplicate key, or a tensor whose sizes, strides and offset reach beyond its storage (a
+// damaged file: LibTorch's unpickler does not check them).
 StateDict to_state_dict(const c10::impl::GenericDict& dict, const std::string& path);
 
 // A torch.save file holding a plain dict of tensors.

@@ -2,8 +2,7 @@
 # scripts/fuzz.sh TARGET [SECONDS] [LIBFUZZER ARGS...]: runs one libFuzzer target of tests/fuzz
 # (model_file, npy, labels_tsv, dataset_folder, train_config, detector_output, gallery_file,
 # http_api, mqtt_events; "list" names them) for SECONDS (default 600) from its committed seed
-# corpus, under AddressSanitizer and UndefinedBehaviorSanitizer, with a 2 GB memory limit (6 GB
-# for model_file, below) and a
+# corpus, under AddressSanitizer and UndefinedBehaviorSanitizer, with a 2 GB memory limit and a
 # 10 s limit per input. New coverage goes to build-asan/fuzz-corpus/TARGET (not committed); a
 # crash, a sanitizer report, an uncaught exception, a hang or an allocation over the limit stops
 # the run with the input saved as build-asan/fuzz-findings/TARGET/crash-* (or timeout-*, oom-*):
@@ -19,11 +18,7 @@ if [ "$target" = list ]; then echo "$targets"; exit 0; fi
 case " $targets " in *" $target "*) ;; *) echo "fuzz.sh: no target '$target' (one of: $targets)" >&2; exit 2 ;; esac
 scripts/build-sanitized.sh "tests/fuzz/fuzz_$target" >/dev/null
 source scripts/sanitizer-env.sh
-# LibTorch's unpickler reserves a string of whatever length (up to 4 GiB) a damaged pickle
-# declares before it finds the bytes missing (docs/RELIABILITY.md): model_file's limit allows
-# that transient allocation; every other target's is 2 GB.
 limit=2048
-[ "$target" != model_file ] || limit=6144
 corpus=build-asan/fuzz-corpus/$target findings=build-asan/fuzz-findings/$target
 mkdir -p "$corpus" "$findings"
 exec build-asan/tests/fuzz/fuzz_"$target" -max_total_time="$seconds" -rss_limit_mb=$limit \

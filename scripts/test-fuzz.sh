@@ -14,9 +14,7 @@ status=0
 for t in $targets; do
   inputs=(tests/fuzz/regressions/"$t"/*)
   [ -e "${inputs[0]}" ] || continue
-  limit=2048
-  [ "$t" != model_file ] || limit=6144  # as scripts/fuzz.sh says
-  if ! build-asan/tests/fuzz/fuzz_"$t" -rss_limit_mb=$limit -malloc_limit_mb=$limit -timeout=10 \
+  if ! build-asan/tests/fuzz/fuzz_"$t" -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 \
     "${inputs[@]}" >build-asan/fuzz-replay-"$t".log 2>&1; then
     echo "fuzz: $t: a regression input fails again (build-asan/fuzz-replay-$t.log):"
     grep -E "ERROR|runtime error|Running:" build-asan/fuzz-replay-"$t".log | tail -3

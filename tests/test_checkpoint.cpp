@@ -272,3 +272,38 @@ TEST(PickleCheck, TheFourGibStringOfTheFuzzRegressionIsRefusedBeforeLibTorchRead
 
 }  // namespace
 }  // namespace hat
+
+namespace hat {
+namespace {
+
+// A LONG_BINPUT naming memo entry 2^31 - 1 of an empty memo: LibTorch would grow its memo table
+// to 2^31 values (fuzz_model_file's 10-minute run: a 2.5-GB allocation).
+TEST(PickleCheck, AMemoEntryThatSkipsAheadIsRefused) {
+  const std::string pickle = std::string("\x80\x02]r\xff\xff\xff\x7f.", 9);
+  EXPECT_EQ(pickle_error(pickle),
+            "x.pth: archive/data.pkl: corrupt pickle (the opcode at offset 3 stores memo entry "
+            "2147483647, after 0 entries)");
+  EXPECT_EQ(pickle_error(std::string("\x80\x02]q\x00]q\x01]r\x01\x00\x00\x00.", 15)), "");
+  EXPECT_EQ(pickle_error(kProtocol2), "");  // BINPUT 0, 1, 2, ... as Python numbers them
+}
+
+// A tensor whose sizes reach past its storage, as a damaged file's metadata can make it.
+TEST(StateDictFile, ATensorReachingBeyondItsStorageIsRefused) {
+  c10::impl::GenericDict dict(c10::StringType::get(), c10::TensorType::get());
+  torch::Tensor fits = torch::zeros({4});
+  torch::Tensor beyond = torch::zeros({4});
+  beyond.unsafeGetTensorImpl()->set_sizes_and_strides(c10::IntArrayRef{10}, c10::IntArrayRef{1});
+  dict.insert("fits", fits);
+  EXPECT_NO_THROW(to_state_dict(dict, "w.pth"));
+  dict.insert("beyond", beyond);
+  try {
+    to_state_dict(dict, "w.pth");
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "w.pth: entry 'beyond' reaches beyond its data (a corrupt file)");
+  }
+}
+
+}  // namespace
+}  // namespace hat
