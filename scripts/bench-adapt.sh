@@ -13,6 +13,7 @@
 #   (e) the same, with the backgrounds cut from the site's own two videos (one model per site),
 #   (f) (e) adapted like (c): the Quick start's recipe,
 #   (g) (d) adapted like (c),
+#   (h) (b) adapted like (c) with hard-negative batches (--set hard_negative_batches=true),
 # with the time each stage takes, as Markdown tables. Everything runs in one go, one thing at a
 # time, so the times compare. (a), (b) and (d) of an earlier run are reused when their models are
 # there (delete runs/bench-adapt to train them again).
@@ -21,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=runs/bench-adapt
 mkdir -p "$out"
-rm -rf "$out"/site-* "$out"/c-* "$out"/e-* "$out"/f-* "$out"/g-* "$out"/eval-*
+rm -rf "$out"/site-* "$out"/c-* "$out"/e-* "$out"/f-* "$out"/g-* "$out"/h-* "$out"/eval-*
 timed() {  # name, then a command; its seconds land in $out/NAME.seconds
   local name=$1 start=$SECONDS
   shift
@@ -63,6 +64,8 @@ for seed in 0 1; do
     --output "$out/f-$seed" "${adapt[@]}"
   timed adapt-g-$seed build/train/hat-train adapt --model "$out/d/model.hat" --output "$out/g-$seed" \
     "${adapt[@]}"
+  timed adapt-h-$seed build/train/hat-train adapt --model "$out/b/model.hat" --output "$out/h-$seed" \
+    "${adapt[@]}" --set hard_negative_batches=true
   for m in a b d; do
     build/evaluation/hat-eval run --dataset market1501 --root "$site/test" --model "$out/$m/model.hat" \
       --json "$out/eval-$m-$seed.json" >/dev/null 2>&1
@@ -73,8 +76,10 @@ for seed in 0 1; do
     --model "$out/e-$seed/run/model.hat" --json "$out/eval-e-$seed.json" >/dev/null 2>&1
   build/evaluation/hat-eval run --dataset market1501 --root "$site/test" \
     --model "$out/f-$seed/model.hat" --json "$out/eval-f-$seed.json" >/dev/null 2>&1
-  build/evaluation/hat-eval run --dataset market1501 --root "$site/test" \
-    --model "$out/g-$seed/model.hat" --json "$out/eval-g-$seed.json" >/dev/null 2>&1
+  for m in g h; do
+    build/evaluation/hat-eval run --dataset market1501 --root "$site/test" \
+      --model "$out/$m-$seed/model.hat" --json "$out/eval-$m-$seed.json" >/dev/null 2>&1
+  done
 done
 .venv/bin/python - "$out" <<'PY'
 import json, os, sys
@@ -88,7 +93,8 @@ rows = (("a", "hat-r18 from random weights + synthetic people"),
         ("d", "hat-mnv2 from ImageNet + varied synthetic people"),
         ("e", "hat-mnv2 from ImageNet + varied synthetic people on the site's backgrounds"),
         ("f", "(e) + hat-train adapt on the site's videos"),
-        ("g", "(d) + hat-train adapt on the site's videos"))
+        ("g", "(d) + hat-train adapt on the site's videos"),
+        ("h", "(c) with hard-negative batches"))
 print("| model | site 0 mAP | site 0 Rank-1 | site 1 mAP | site 1 Rank-1 |")
 print("|---|---|---|---|---|")
 for key, name in rows:
@@ -120,4 +126,6 @@ for seed in (0, 1):
     print(f"| site {seed}: (f) adapt, threshold {cal['threshold']:.3f} | {seconds(f'adapt-f-{seed}')} |")
     cal = json.load(open(os.path.join(out, f"g-{seed}", "calibration.json")))
     print(f"| site {seed}: (g) adapt, threshold {cal['threshold']:.3f} | {seconds(f'adapt-g-{seed}')} |")
+    cal = json.load(open(os.path.join(out, f"h-{seed}", "calibration.json")))
+    print(f"| site {seed}: (h) adapt, threshold {cal['threshold']:.3f} | {seconds(f'adapt-h-{seed}')} |")
 PY
