@@ -83,6 +83,12 @@ c10::impl::GenericDict parse_torch_save_dict(const std::vector<char>& bytes,
                   ": not a plain dict (an OrderedDict, a pickled model or another object); " +
                   kConvertHint);
     throw Error(path + ": corrupt or truncated torch.save file (" + what + ")");
+  } catch (const std::exception& e) {
+    // LibTorch's archive reader parses its version record with std::stoull, whose errors are
+    // not c10::Errors (fuzz_model_file: a version of 40 digits).
+    const std::string what = e.what();
+    throw Error(path + ": corrupt or truncated torch.save file (a malformed record: " +
+                what.substr(0, what.find('\n')) + ")");
   }
   // LibTorch's unpickler turns classes it does not know (OrderedDict, nn.Module) into None.
   if (!value.isGenericDict())
