@@ -208,13 +208,14 @@ int run(const std::vector<std::string>& args) {
 
   std::ostringstream csv;
   csv << "seconds,rss_mib,heap_mib,fds,threads,loops\n";
-  hat::Series rss{"resident memory (MiB)", {}, {}}, fds{"open descriptors", {}, {}},
-      threads{"threads", {}, {}};
+  hat::Series rss{"resident memory (MiB)", {}, {}}, heap{"heap held (MiB)", {}, {}},
+      fds{"open descriptors", {}, {}}, threads{"threads", {}, {}};
   for (const auto& s : samples) {
-    csv << s.seconds << ',' << s.rss_mib << ',' << s.heap_mib << ',' << s.fds << ',' << s.threads << ',' << s.loops
-        << '\n';
-    for (auto* series : {&rss, &fds, &threads}) series->x.push_back(s.seconds / 60);
+    csv << s.seconds << ',' << s.rss_mib << ',' << s.heap_mib << ',' << s.fds << ',' << s.threads
+        << ',' << s.loops << '\n';
+    for (auto* series : {&rss, &heap, &fds, &threads}) series->x.push_back(s.seconds / 60);
     rss.y.push_back(s.rss_mib);
+    heap.y.push_back(s.heap_mib);
     fds.y.push_back(s.fds);
     threads.y.push_back(s.threads);
   }
@@ -222,7 +223,7 @@ int run(const std::vector<std::string>& args) {
   hat::write_file_atomically(out + "/samples.csv", text.data(), text.size());
   if (!samples.empty())
     hat::write_line_plot(out + "/soak.png", "hat-soak: the main pipeline on a looped video",
-                         "minutes", "MiB / count", {rss, fds, threads}, 0, 0);
+                         "minutes", "MiB / count", {rss, heap, fds, threads}, 0, 0);
   const nlohmann::json summary = {
       {"minutes", elapsed() / 60},
       {"loops", loops},
